@@ -1,0 +1,3 @@
+export * from "./http/index.js";
+export * from "./dataset/index.js";
+export * from "./writer/index.js";
