@@ -1,1 +1,11 @@
-export {};
+export { DatasetError, type DatasetErrorCode, type DatasetErrorPlace } from "./dataset-error.js";
+export { featureNames, featureWidth, type CategoricalFeature, type FeatureSpec, type NumericFeature } from "./feature-spec.js";
+export {
+  readDataset,
+  type ColumnStats,
+  type DatasetReader,
+  type DatasetSource,
+  type DatasetStats,
+  type ReadDatasetOptions,
+  type RowBatch,
+} from "./read-dataset.js";

@@ -1,1 +1,24 @@
-export {};
+export { HttpError, type HttpErrorCode, type HttpErrorDetails } from "./http-error.js";
+export type { HttpOptions, RetryInfo } from "./http-options.js";
+export { redactUrl, sanitizeExcerpt } from "./redact.js";
+export {
+  openBody,
+  type BodyStats,
+  type OpenBodyOptions,
+  type ResponseInfo,
+  type ResumableBody,
+} from "./resumable-body.js";
+export {
+  requestWithRetry,
+  type HttpResponse,
+  type RequestBody,
+  type RequestWithRetryOptions,
+} from "./request-with-retry.js";
+export {
+  defaultRetryPolicy,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelay,
+  type RetryPolicy,
+} from "./retry-policy.js";
+export type { Encoding } from "./body-pump.js";

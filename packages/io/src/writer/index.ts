@@ -1,1 +1,10 @@
-export {};
+export { DataJsonWriteError, type DataJsonWriteErrorCode } from "./data-json-error.js";
+export {
+  openDataJsonWriter,
+  type CloseOptions,
+  type DataJsonResult,
+  type DataJsonWriter,
+  type DataJsonWriterOptions,
+  type UpdateValue,
+} from "./data-json-writer.js";
+export { formatNumber } from "./format-value.js";

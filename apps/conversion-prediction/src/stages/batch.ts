@@ -1,0 +1,147 @@
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { openDataJsonWriter, readDataset, type DataJsonResult, type DatasetStats, type FeatureSpec } from "@batchkit/io";
+import { contract, redactUrl, type Manifest } from "@batchkit/manifest";
+import type { StageContext } from "@batchkit/plugin";
+import { download, StorageError, storageUrl, upload } from "@batchkit/upload";
+import { ConversionPredictionError } from "../errors.js";
+import { loadScoringModel, type ScoringModel } from "../model/model-loader.js";
+import { optionsInputWidth, parseBatchOptions, type BatchOptions } from "../options.js";
+import { ScoreSummary } from "../score-summary.js";
+import { datasetRef, httpOf, readContextOf, uploadUrlOf, type StageSettings } from "./stage-settings.js";
+
+/**
+ * batch: scores one slice. One onnxruntime session, the reader's reused Float32Array as the input
+ * tensor, scores straight into the data.json writer's fast path; data.json is uploaded only after the
+ * writer closed cleanly (deduplicated, renamed into place), so a failure never uploads a partial file.
+ */
+export async function batchStage(ctx: StageContext, settings: StageSettings = {}): Promise<void> {
+  const { manifest } = ctx;
+  const started = performance.now();
+  const options = parseBatchOptions(manifest.options);
+  const key = options.dataset ?? (manifest.dataUrls["latest"] !== undefined ? "latest" : "initial");
+  const ref = datasetRef(manifest, key, options.dataset === undefined ? "the slice to score" : "options.dataset");
+  const uploadUrl = uploadUrlOf(manifest, contract.batchStage, contract.dataJsonPath);
+  const width = optionsInputWidth(options);
+  const model = await fetchModel(ctx, settings, options, width);
+  const summary = new ScoreSummary();
+  const path = join(ctx.cwd, contract.dataJsonPath);
+  const context = readContextOf(ctx, settings, ref);
+  let stats: DatasetStats;
+  let written: DataJsonResult;
+  try {
+    const writer = await openDataJsonWriter(path, {
+      category: contract.predictionCategory,
+      properties: [contract.predictionProperty],
+    });
+    try {
+      const reader = readDataset(ref.url, {
+        features: featureSpec(options),
+        fill: options.fill,
+        batchSize: options.subBatchSize,
+        tmpDir: ctx.cwd,
+        signal: ctx.signal,
+        ...(settings.http === undefined ? {} : { http: settings.http }),
+      });
+      for await (const batch of reader) {
+        // The reader reuses batch.features on its next step, so it is scored and written right here.
+        const scores = await model.score(batch.features, batch.rows);
+        checkScores(scores, batch.firstRow);
+        writer.writeScores(batch.userIds, scores, batch.rows);
+        summary.add(scores);
+        context.log?.progress(summary.users, context.expectedRows, { dataset: key });
+      }
+      stats = reader.stats();
+      written = await writer.close({ dedupe: stats.duplicates.keys() });
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  } finally {
+    await model.release();
+  }
+  const sent = await upload(path, { ...httpOf(ctx, settings), uploadUrl, path: contract.dataJsonPath, contentType: "application/json" });
+  const seconds = (performance.now() - started) / 1000;
+  let filled = 0;
+  for (const column of Object.values(stats.columns)) filled += column.missing + column.invalid;
+  ctx.log.info("scored", {
+    dataset: key,
+    users: written.rows,
+    rows: stats.rows,
+    duplicates: written.duplicatesRemoved,
+    missingFilled: filled,
+    usersPerSecond: Math.round(stats.rows / Math.max(seconds, 1e-9)),
+    seconds,
+    layout: model.layout,
+    uploadedBytes: sent.bytes,
+    ...summary.quantileFields(),
+  });
+}
+
+/** The reader's spec for the options: a categorical column gives one input per category. */
+export function featureSpec(options: BatchOptions): FeatureSpec[] {
+  return options.features.map((column) => {
+    const categories = options.categories[column];
+    if (categories !== undefined) return { column, kind: "categorical", categories };
+    const fill = options.fills[column];
+    return fill === undefined ? { column } : { column, fill };
+  });
+}
+
+async function fetchModel(ctx: StageContext, settings: StageSettings, options: BatchOptions, width: number): Promise<ScoringModel> {
+  const base = modelBase(ctx.manifest, options);
+  const where = redactUrl(storageUrl(base, options.model));
+  const local = join(ctx.cwd, `.model-${process.pid}.onnx`);
+  try {
+    const file = await download(base, options.model, local, { ...httpOf(ctx, settings), stage: options.modelStage, cwd: ctx.cwd });
+    const bytes = await readFile(file.path);
+    const model = await loadScoringModel(bytes, {
+      featureCount: width,
+      positiveClass: options.positiveClass,
+      source: where,
+    });
+    ctx.log.info("model loaded", { model: where, bytes: file.bytes, layout: model.layout, inputs: width });
+    return model;
+  } catch (error) {
+    if (error instanceof StorageError && error.code === "DOWNLOAD_NOT_FOUND") {
+      throw new ConversionPredictionError("MODEL_MISSING", `The model ${where} does not exist (404)`, {
+        cause: error,
+        hint: `The ${options.modelStage} stage must upload ${options.model}; run it again, or upload your own model there and set options.model.`,
+      });
+    }
+    throw error;
+  } finally {
+    await rm(local, { force: true });
+  }
+}
+
+function modelBase(manifest: Manifest, options: BatchOptions): string {
+  const base = manifest.downloadUrls[options.modelStage];
+  if (base === undefined) {
+    const keys = Object.keys(manifest.downloadUrls);
+    throw new ConversionPredictionError(
+      "MODEL_MISSING",
+      `manifest.downloadUrls has no "${options.modelStage}" (it has ${keys.length > 0 ? keys.map((k) => `"${k}"`).join(", ") : "none"}), so ${options.model} cannot be downloaded`,
+      { hint: `The ${options.modelStage} stage must upload ${options.model}; check that it ran and that options.modelStage names it.` },
+    );
+  }
+  return base;
+}
+
+/** A probability outside [0, 1] (or NaN) means the model is not what options say: fail, naming the row. */
+function checkScores(scores: Float32Array, firstRow: number): void {
+  for (let i = 0; i < scores.length; i++) {
+    const p = scores[i]!;
+    if (p >= 0 && p <= 1) continue;
+    // float32 sigmoid/softmax may overshoot by an ulp; anything more is a wrong output.
+    if (p > 1 && p < 1 + 1e-6) scores[i] = 1;
+    else if (p < 0 && p > -1e-6) scores[i] = 0;
+    else {
+      throw new ConversionPredictionError(
+        "MODEL_OUTPUT_INVALID",
+        `The model scored dataset row ${firstRow + i} as ${p}, which is not a probability in [0, 1]`,
+        { hint: "Export the model's probability output (after the sigmoid or softmax), not its raw score or logit." },
+      );
+    }
+  }
+}

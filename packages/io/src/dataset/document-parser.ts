@@ -1,0 +1,249 @@
+/**
+ * The document level of a dataset body, `{"metadata": {...}, "data": [...]}` in any key order, as a
+ * resumable state machine fed one window at a time. `metadata` is captured and JSON.parsed (it is small);
+ * `data` goes to the RowDecoder once columns are known, else its raw bytes go to a Spool; other keys are
+ * skipped.
+ */
+import { DatasetError, ScanFault } from "./dataset-error.js";
+import { ARRAY_END, BATCH_FULL, type RowDecoder } from "./row-decoder.js";
+import { INCOMPLETE, readString, cursor, skipWs } from "./json-scan.js";
+import { ValueSkipper } from "./value-skipper.js";
+
+export const DOC_NEED_MORE = 0;
+export const DOC_BATCH_FULL = 1;
+export const DOC_DONE = 2;
+
+const START = 0;
+const FIRST_KEY = 1;
+const KEY = 2;
+const AFTER_VALUE = 3;
+const DATA_OPEN = 4;
+const ROWS = 5;
+const SKIP = 6;
+const DONE = 7;
+
+export interface DocumentHooks {
+  /** metadata was parsed; returns the decoder for the rows (throws on a bad header or missing column). */
+  onMetadata(metadata: unknown): RowDecoder;
+  /** A data array starts before metadata: where its raw bytes go. */
+  spoolSink(): (b: Buffer, from: number, to: number) => void;
+}
+
+export class DocumentParser {
+  private window: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  /** Absolute offset of window[0]. */
+  private base = 0;
+  private state: number;
+  private skipper: ValueSkipper | undefined;
+  private captured: Buffer[] = [];
+  private capturing = false;
+  decoder: RowDecoder | undefined;
+  sawMetadata = false;
+  sawData = false;
+  spooled = false;
+  private readonly dataOnly: boolean;
+
+  /** `dataOnly` replays a spooled data array (which starts at absolute offset `base`). */
+  constructor(
+    private readonly hooks: DocumentHooks,
+    dataOnly?: { decoder: RowDecoder; base: number },
+  ) {
+    this.dataOnly = dataOnly !== undefined;
+    if (dataOnly) {
+      this.state = DATA_OPEN;
+      this.decoder = dataOnly.decoder;
+      this.base = dataOnly.base;
+      this.sawData = true;
+    } else {
+      this.state = START;
+    }
+  }
+
+  /** Absolute offset of the next unconsumed byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  get done(): boolean {
+    return this.state === DONE;
+  }
+
+  /** Appends a chunk; an unconsumed tail (a partial row or key) is kept in front of it. */
+  push(chunk: Buffer): void {
+    const rest = this.window.length - this.pos;
+    this.base += this.pos;
+    this.window = rest === 0 ? chunk : Buffer.concat([this.window.subarray(this.pos), chunk], rest + chunk.length);
+    this.pos = 0;
+  }
+
+  /** Runs until the window is used up, a batch is full, or the document ends. */
+  run(): number {
+    try {
+      return this.step();
+    } catch (err) {
+      if (err instanceof ScanFault) throw this.malformed(err);
+      throw err;
+    }
+  }
+
+  /** The stream ended: anything but a finished document is truncation (or trailing bytes). */
+  finish(rowsRead: number): void {
+    if (this.state !== DONE) {
+      const at = this.base + this.window.length;
+      throw new DatasetError(
+        "DATASET_TRUNCATED",
+        `The dataset body ended early at byte offset ${at}, ${this.state === ROWS ? `inside data after ${rowsRead} complete rows` : "before the document was complete"}`,
+        "The download was cut short: retry the stage; if it keeps happening, check the server or proxy in between.",
+        { byteOffset: at, row: rowsRead },
+      );
+    }
+  }
+
+  private step(): number {
+    const b = this.window;
+    const end = b.length;
+    let p = this.pos;
+    for (;;) {
+      switch (this.state) {
+        case ROWS: {
+          const decoder = this.decoder!;
+          decoder.base = this.base;
+          p = decoder.decode(b, p, end);
+          this.pos = p;
+          if (decoder.status === BATCH_FULL) return DOC_BATCH_FULL;
+          if (decoder.status !== ARRAY_END) return DOC_NEED_MORE;
+          this.state = this.dataOnly ? DONE : AFTER_VALUE;
+          continue;
+        }
+        case SKIP: {
+          const skipper = this.skipper!;
+          p = skipper.feed(b, p, end);
+          this.pos = p;
+          if (!skipper.done) return DOC_NEED_MORE;
+          this.skipper = undefined;
+          if (this.capturing) this.endMetadata(p);
+          this.state = AFTER_VALUE;
+          continue;
+        }
+        default:
+          break;
+      }
+      p = skipWs(b, p, end);
+      this.pos = p;
+      if (p >= end) return DOC_NEED_MORE;
+      const c = b[p]!;
+      switch (this.state) {
+        case START:
+          if (c !== 0x7b) throw new ScanFault(p, "'{' (a dataset is a JSON object)");
+          p++;
+          this.state = FIRST_KEY;
+          break;
+        case FIRST_KEY:
+        case KEY: {
+          if (c === 0x7d && this.state === FIRST_KEY) {
+            p++;
+            this.state = DONE;
+            break;
+          }
+          if (c !== 0x22) throw new ScanFault(p, "a quoted key");
+          const key = readString(b, p, end);
+          let q = cursor.end;
+          if (q === INCOMPLETE) return DOC_NEED_MORE;
+          q = skipWs(b, q, end);
+          if (q >= end) return DOC_NEED_MORE;
+          if (b[q] !== 0x3a) throw new ScanFault(q, "':' after a key");
+          q = skipWs(b, q + 1, end);
+          if (q >= end) return DOC_NEED_MORE;
+          p = q;
+          this.startValue(key, b, p);
+          break;
+        }
+        case AFTER_VALUE:
+          if (c === 0x2c) this.state = KEY;
+          else if (c === 0x7d) this.state = DONE;
+          else throw new ScanFault(p, "',' or '}' after a value");
+          p++;
+          break;
+        case DATA_OPEN:
+          if (c !== 0x5b) {
+            throw new DatasetError("DATASET_SHAPE_INVALID", `"data" is not an array (byte offset ${this.base + p})`, "The dataset's data must be an array of rows.", { byteOffset: this.base + p });
+          }
+          p++;
+          this.state = ROWS;
+          break;
+        case DONE:
+          throw new ScanFault(p, "nothing after the end of the document");
+        default:
+          throw new Error(`unreachable document state ${this.state}`);
+      }
+      this.pos = p;
+    }
+  }
+
+  private startValue(key: string, b: Buffer, p: number): void {
+    if (key === "metadata" || key === "data") {
+      const seen = key === "metadata" ? this.sawMetadata : this.sawData;
+      if (seen) throw new DatasetError("DATASET_SHAPE_INVALID", `The dataset has a second "${key}" key (byte offset ${this.base + p})`, `A dataset has exactly one "${key}".`, { byteOffset: this.base + p });
+    }
+    if (key === "metadata") {
+      this.sawMetadata = true;
+      this.capturing = true;
+      this.captured = [];
+      this.skipper = new ValueSkipper((buf, from, to) => this.captured.push(Buffer.from(buf.subarray(from, to))));
+      this.state = SKIP;
+    } else if (key === "data") {
+      this.sawData = true;
+      if (this.decoder !== undefined) {
+        this.state = DATA_OPEN;
+      } else {
+        if (b[p] !== 0x5b) {
+          throw new DatasetError("DATASET_SHAPE_INVALID", `"data" is not an array (byte offset ${this.base + p})`, "The dataset's data must be an array of rows.", { byteOffset: this.base + p });
+        }
+        this.spooled = true;
+        this.spoolBase = this.base + p;
+        this.skipper = new ValueSkipper(this.hooks.spoolSink());
+        this.state = SKIP;
+      }
+    } else {
+      this.skipper = new ValueSkipper();
+      this.state = SKIP;
+    }
+  }
+
+  /** Absolute offset where a spooled data array starts. */
+  spoolBase = 0;
+
+  private endMetadata(p: number): void {
+    this.capturing = false;
+    const text = Buffer.concat(this.captured).toString("utf8");
+    this.captured = [];
+    let metadata: unknown;
+    try {
+      metadata = JSON.parse(text);
+    } catch (err) {
+      throw new DatasetError(
+        "DATASET_JSON_MALFORMED",
+        `The dataset's metadata (ending at byte offset ${this.base + p}) is not valid JSON: ${(err as Error).message}`,
+        "The dataset body is corrupt: retry the stage, or check the dataset export.",
+        { byteOffset: this.base + p },
+        { cause: err },
+      );
+    }
+    this.decoder = this.hooks.onMetadata(metadata);
+  }
+
+  private malformed(fault: ScanFault): DatasetError {
+    const byteOffset = this.base + fault.pos;
+    const found = fault.pos < this.window.length ? JSON.stringify(String.fromCharCode(this.window[fault.pos]!)) : "the end";
+    const inRows = this.state === ROWS && this.decoder !== undefined;
+    const row = inRows ? this.decoder!.totalRows : undefined;
+    return new DatasetError(
+      "DATASET_JSON_MALFORMED",
+      `Malformed JSON at byte offset ${byteOffset}${row === undefined ? "" : ` (row ${row} of data)`}: expected ${fault.expected}, found ${found}`,
+      "The dataset body is not valid JSON: retry the stage; if it persists, check the dataset export.",
+      { byteOffset, ...(row === undefined ? {} : { row }) },
+      { cause: fault },
+    );
+  }
+}

@@ -1,0 +1,284 @@
+import { contract, parseDatasetHeader, redactUrl } from "@batchkit/manifest";
+import { openBody, type BodyStats, type OpenBodyOptions, type ResumableBody } from "../http/index.js";
+import { planColumns } from "./column-plan.js";
+import { DatasetError } from "./dataset-error.js";
+import { DOC_BATCH_FULL, DocumentParser, type DocumentHooks } from "./document-parser.js";
+import { validateFeatures, type FeatureSpec } from "./feature-spec.js";
+import { RowDecoder } from "./row-decoder.js";
+import { Spool } from "./spool.js";
+
+export interface ReadDatasetOptions {
+  features: FeatureSpec[];
+  /** Raw values per row (e.g. "y_value", "random"), returned per batch as JSON.parse gives them. */
+  extraColumns?: string[];
+  /** Rows per batch, default 8192. */
+  batchSize?: number;
+  /** Default fill for missing or invalid numbers, default 0. */
+  fill?: number;
+  signal?: AbortSignal;
+  /** Passed to openBody for URL sources (dispatcher, retry, timeouts). */
+  http?: OpenBodyOptions;
+  /** Where to spool a data array that comes before metadata; default the working directory. */
+  tmpDir?: string;
+  /** Bytes of a data-before-metadata array held in memory before spooling to a file; default 8 MiB. */
+  spoolMemoryBytes?: number;
+  /** Count repeated user ids (about 8-10 bytes of memory per user); default true. */
+  trackDuplicates?: boolean;
+  /** Default contract.userIdColumn ("user_id"). */
+  idColumn?: string;
+}
+
+export interface RowBatch {
+  rows: number;
+  /** 0-based index of the first row in the dataset. */
+  firstRow: number;
+  userIds: (string | number)[];
+  /** rows x width, row-major. REUSED: valid only until the next iteration step. */
+  features: Float32Array;
+  width: number;
+  /** Per extra column, length rows. */
+  extras: Record<string, unknown[]>;
+}
+
+export interface ColumnStats {
+  missing: number;
+  invalid: number;
+  unknownCategory?: number;
+}
+
+export interface DatasetStats {
+  rows: number;
+  /** Decoded body bytes read. */
+  bytes: number;
+  /** Per feature column. */
+  columns: Record<string, ColumnStats>;
+  /** Rows whose user id was seen before (by 56-bit fingerprint; see duplicates). */
+  duplicateUserIds: number;
+  /** The repeated ids and how many extra rows each had; feed these to the writer's dedupe ("last one wins"). */
+  duplicates: ReadonlyMap<string | number, number>;
+  /** Memory of the duplicate table, bytes. */
+  duplicateTableBytes: number;
+  /** True when data came before metadata and was spooled. */
+  spooled: boolean;
+  /** The HTTP layer's counters, for URL sources. */
+  http?: BodyStats;
+  /** True once iteration reached the end of the dataset. */
+  complete: boolean;
+}
+
+export interface DatasetReader extends AsyncIterable<RowBatch> {
+  /** Resolves once metadata.columns is known. */
+  readonly columns: Promise<string[]>;
+  /** Complete after iteration ends. */
+  stats(): DatasetStats;
+}
+
+export type DatasetSource = string | URL | AsyncIterable<Uint8Array>;
+
+/** Streams a Stormly dataset body and yields batches of feature rows; see the package README for the format. */
+export function readDataset(source: DatasetSource, options: ReadDatasetOptions): DatasetReader {
+  return new StreamingDatasetReader(source, options);
+}
+
+class StreamingDatasetReader implements DatasetReader {
+  readonly columns: Promise<string[]>;
+  private resolveColumns!: (columns: string[]) => void;
+  private rejectColumns!: (err: unknown) => void;
+  private started = false;
+  private decoder: RowDecoder | undefined;
+  private bytes = 0;
+  private spooled = false;
+  private complete = false;
+  private body: ResumableBody | undefined;
+  private readonly url: string | undefined;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly source: DatasetSource,
+    private readonly options: ReadDatasetOptions,
+  ) {
+    validateFeatures(options.features);
+    const batchSize = options.batchSize ?? 8192;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new DatasetError("DATASET_FEATURES_INVALID", `batchSize must be a positive integer, got ${batchSize}`, "Pass a batchSize of a few thousand rows.");
+    }
+    this.batchSize = batchSize;
+    this.url = typeof source === "string" || source instanceof URL ? redactUrl(source) : undefined;
+    this.columns = new Promise<string[]>((resolve, reject) => {
+      this.resolveColumns = resolve;
+      this.rejectColumns = reject;
+    });
+    // A caller that only iterates must not see an unhandled rejection from this promise.
+    this.columns.catch(() => undefined);
+  }
+
+  stats(): DatasetStats {
+    const d = this.decoder;
+    const columns: Record<string, ColumnStats> = {};
+    if (d !== undefined) {
+      this.options.features.forEach((f, k) => {
+        const col = d.plan.featureColumns[k]!;
+        const s: ColumnStats = { missing: d.missing[col]!, invalid: d.invalid[col]! };
+        if (f.kind === "categorical") s.unknownCategory = d.unknown[col]!;
+        columns[f.column] = s;
+      });
+    }
+    const out: DatasetStats = {
+      rows: d?.totalRows ?? 0,
+      bytes: this.bytes,
+      columns,
+      duplicateUserIds: d?.duplicateCount ?? 0,
+      duplicates: d?.duplicates ?? new Map(),
+      duplicateTableBytes: d?.trackerBytes() ?? 0,
+      spooled: this.spooled,
+      complete: this.complete,
+    };
+    if (this.body) out.http = this.body.stats();
+    return out;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<RowBatch> {
+    if (this.started) throw new Error("readDataset() can be iterated once");
+    this.started = true;
+    let spool: Spool | undefined;
+    const hooks: DocumentHooks = {
+      onMetadata: (metadata) => this.onMetadata(metadata),
+      spoolSink: () => {
+        spool = new Spool(this.options.tmpDir ?? process.cwd(), this.options.spoolMemoryBytes);
+        const s = spool;
+        return (b, from, to) => s.write(b, from, to);
+      },
+    };
+    try {
+      const doc = new DocumentParser(hooks);
+      for await (const raw of this.open()) {
+        this.checkAbort();
+        // No copy: a Buffer view over the same bytes.
+        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        this.bytes += chunk.length;
+        doc.push(chunk);
+        while (doc.run() === DOC_BATCH_FULL) {
+          yield this.batch();
+          this.decoder!.nextBatch();
+        }
+        if (spool) await spool.flush();
+      }
+      doc.finish(this.decoder?.totalRows ?? 0);
+      if (!doc.sawMetadata) throw this.noColumns("has no metadata");
+      if (!doc.sawData) {
+        throw new DatasetError("DATASET_SHAPE_INVALID", `The dataset${this.where()} has no "data" array`, "The dataset body must be {\"metadata\": {\"columns\": [...]}, \"data\": [...]}.", this.place());
+      }
+      if (doc.spooled) {
+        this.spooled = true;
+        const replay = new DocumentParser(hooks, { decoder: this.decoder!, base: doc.spoolBase });
+        for await (const chunk of spool!.chunks()) {
+          this.checkAbort();
+          replay.push(chunk);
+          while (replay.run() === DOC_BATCH_FULL) {
+            yield this.batch();
+            this.decoder!.nextBatch();
+          }
+        }
+        replay.finish(this.decoder!.totalRows);
+      }
+      if (this.decoder!.rows > 0) yield this.batch();
+      this.complete = true;
+    } catch (err) {
+      this.rejectColumns(err);
+      throw this.withUrl(err);
+    } finally {
+      await spool?.dispose();
+    }
+  }
+
+  private open(): AsyncIterable<Uint8Array> {
+    const source = this.source;
+    if (typeof source === "string" || source instanceof URL) {
+      const http: OpenBodyOptions = { ...this.options.http };
+      const signal = this.options.signal ?? this.options.http?.signal;
+      if (signal) http.signal = signal;
+      this.body = openBody(source, http);
+      return this.body;
+    }
+    return source;
+  }
+
+  private batch(): RowBatch {
+    const d = this.decoder!;
+    const extras: Record<string, unknown[]> = {};
+    d.plan.extraColumns.forEach((name, k) => (extras[name] = d.extras[k]!));
+    return {
+      rows: d.rows,
+      firstRow: d.rowBase,
+      userIds: d.userIds,
+      features: d.features.subarray(0, d.rows * d.plan.width),
+      width: d.plan.width,
+      extras,
+    };
+  }
+
+  private onMetadata(metadata: unknown): RowDecoder {
+    const columns = (metadata as { columns?: unknown } | null)?.columns;
+    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) throw this.noColumns("has a metadata that is not an object");
+    if (columns === undefined) throw this.noColumns("has no metadata.columns");
+    const header = parseDatasetHeader(metadata);
+    if (!header.ok) {
+      const issues = header.error.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+      throw new DatasetError(
+        "DATASET_COLUMNS_INVALID",
+        `The dataset${this.where()} has an invalid metadata.columns: ${issues}`,
+        "metadata.columns must list distinct, non-empty column names, one per value in a row.",
+        this.place(),
+        { cause: header.error },
+      );
+    }
+    const plan = planColumns(header.value.columns, {
+      features: this.options.features,
+      extraColumns: [...new Set(this.options.extraColumns ?? [])],
+      idColumn: this.options.idColumn ?? contract.userIdColumn,
+      fill: this.options.fill ?? 0,
+      url: this.url,
+    });
+    this.decoder = new RowDecoder(plan, this.batchSize, this.options.trackDuplicates ?? true);
+    this.resolveColumns([...header.value.columns]);
+    return this.decoder;
+  }
+
+  private noColumns(what: string): DatasetError {
+    return new DatasetError(
+      "DATASET_NO_COLUMNS",
+      `The dataset${this.where()} ${what}; the column names are needed to read its rows`,
+      "The dataset body must include {\"metadata\": {\"columns\": [...]}}: check the dataset export or the data URL.",
+      this.place(),
+    );
+  }
+
+  private checkAbort(): void {
+    const signal = this.options.signal;
+    if (signal?.aborted) {
+      throw new DatasetError("DATASET_ABORTED", `Reading the dataset${this.where()} was aborted after ${this.bytes} bytes`, "The stage was cancelled; run it again if that was not intended.", { byteOffset: this.bytes }, { cause: signal.reason });
+    }
+  }
+
+  private where(): string {
+    return this.url === undefined ? "" : ` at ${this.url}`;
+  }
+
+  private place(): { url?: string } {
+    return this.url === undefined ? {} : { url: this.url };
+  }
+
+  // Errors from the byte scanners do not know the URL; add it to the message so the user sees the source.
+  private withUrl(err: unknown): unknown {
+    if (!(err instanceof DatasetError) || this.url === undefined || err.url !== undefined || err.message.includes(this.url)) return err;
+    return new DatasetError(err.code, `${err.message} (reading ${this.url})`, err.hint, { ...placeOf(err), url: this.url }, { cause: err.cause });
+  }
+}
+
+function placeOf(err: DatasetError): { byteOffset?: number; row?: number; column?: string } {
+  const out: { byteOffset?: number; row?: number; column?: string } = {};
+  if (err.byteOffset !== undefined) out.byteOffset = err.byteOffset;
+  if (err.row !== undefined) out.row = err.row;
+  if (err.column !== undefined) out.column = err.column;
+  return out;
+}

@@ -1,0 +1,367 @@
+/**
+ * The hot loop: decodes the rows of the `data` array from one window of bytes straight into a reused
+ * Float32Array. It is a plain synchronous function over the whole window. A row cut by the window end is
+ * retried from its first byte once more bytes arrived, so nothing of a partial row (id, extras, stats) is
+ * committed before its closing bracket.
+ */
+import { DatasetError, ScanFault } from "./dataset-error.js";
+import { USE_CATEGORY, USE_EXTRA, USE_ID, USE_NUMBER, type ColumnPlan } from "./column-plan.js";
+import { DuplicateTracker } from "./duplicate-tracker.js";
+import { INCOMPLETE, cursor, literal, readString, scanLiteral, scanNumber, skipComposite, skipNumber, skipString, skipWs } from "./json-scan.js";
+
+export const NEED_MORE = 0;
+export const BATCH_FULL = 1;
+export const ARRAY_END = 2;
+
+const BEFORE_FIRST = 0;
+const AFTER_ELEMENT = 1;
+const AFTER_COMMA = 2;
+
+// Per-row stat events, committed with the row.
+const MISSING = 0;
+const INVALID = 1;
+const UNKNOWN = 2;
+
+export class RowDecoder {
+  readonly features: Float32Array;
+  userIds: (string | number)[] = [];
+  extras: unknown[][];
+  /** Rows in the current batch. */
+  rows = 0;
+  /** Rows committed before the current batch. */
+  rowBase = 0;
+  status = NEED_MORE;
+  /** Absolute byte offset of the current window's first byte, for error messages. */
+  base = 0;
+  readonly missing: Float64Array;
+  readonly invalid: Float64Array;
+  readonly unknown: Float64Array;
+  duplicateCount = 0;
+  readonly duplicates = new Map<string | number, number>();
+
+  private state = BEFORE_FIRST;
+  private readonly width: number;
+  private readonly ncols: number;
+  private rowId: string | number | undefined = undefined;
+  private readonly rowExtras: unknown[];
+  private readonly pendCol: Int32Array;
+  private readonly pendKind: Uint8Array;
+  private pendN = 0;
+  private readonly seen: Uint32Array;
+  private stamp = 0;
+  private readonly tracker: DuplicateTracker | undefined;
+
+  constructor(
+    readonly plan: ColumnPlan,
+    readonly batchSize: number,
+    trackDuplicates: boolean,
+  ) {
+    this.width = plan.width;
+    this.ncols = plan.columns.length;
+    this.features = new Float32Array(batchSize * plan.width);
+    this.extras = plan.extraColumns.map(() => []);
+    this.rowExtras = plan.extraColumns.map(() => null);
+    this.pendCol = new Int32Array(this.ncols * 2 + 8);
+    this.pendKind = new Uint8Array(this.ncols * 2 + 8);
+    this.seen = new Uint32Array(this.ncols);
+    this.missing = new Float64Array(this.ncols);
+    this.invalid = new Float64Array(this.ncols);
+    this.unknown = new Float64Array(this.ncols);
+    this.tracker = trackDuplicates ? new DuplicateTracker() : undefined;
+  }
+
+  /** Starts a new batch; the features array is reused, ids and extras are fresh arrays the consumer may keep. */
+  nextBatch(): void {
+    this.rowBase += this.rows;
+    this.rows = 0;
+    this.userIds = [];
+    this.extras = this.plan.extraColumns.map(() => []);
+  }
+
+  get totalRows(): number {
+    return this.rowBase + this.rows;
+  }
+
+  trackerBytes(): number {
+    return this.tracker?.bytes() ?? 0;
+  }
+
+  /** Decodes rows from b[p..end); returns where it stopped and sets `status`. */
+  decode(b: Buffer, p: number, end: number): number {
+    for (;;) {
+      if (this.rows === this.batchSize) {
+        this.status = BATCH_FULL;
+        return p;
+      }
+      p = skipWs(b, p, end);
+      if (p >= end) {
+        this.status = NEED_MORE;
+        return p;
+      }
+      const c = b[p]!;
+      if (this.state === AFTER_ELEMENT) {
+        if (c === 0x2c) {
+          this.state = AFTER_COMMA;
+          p++;
+          continue;
+        }
+        if (c === 0x5d) {
+          this.status = ARRAY_END;
+          return p + 1;
+        }
+        throw new ScanFault(p, "',' or ']' after a row");
+      }
+      if (c === 0x5d && this.state === BEFORE_FIRST) {
+        this.status = ARRAY_END;
+        return p + 1;
+      }
+      let q: number;
+      if (c === 0x5b) q = this.arrayRow(b, p, end);
+      else if (c === 0x7b) q = this.objectRow(b, p, end);
+      else throw this.rowError(p, "DATASET_ROW_INVALID", `is neither an array nor an object (starts with ${JSON.stringify(String.fromCharCode(c))})`, "Rows in data must be arrays of values in metadata.columns order, or objects keyed by column name.");
+      if (q === INCOMPLETE) {
+        this.status = NEED_MORE;
+        return p;
+      }
+      this.state = AFTER_ELEMENT;
+      p = q;
+    }
+  }
+
+  private arrayRow(b: Buffer, p: number, end: number): number {
+    const start = p;
+    const fbase = this.rows * this.width;
+    const ncols = this.ncols;
+    const uses = this.plan.uses;
+    const slot = this.plan.slot;
+    const features = this.features;
+    this.pendN = 0;
+    this.rowId = undefined;
+    let col = 0;
+    p = skipWs(b, p + 1, end);
+    if (p >= end) return INCOMPLETE;
+    if (b[p] !== 0x5d) {
+      for (;;) {
+        const c = b[p]!;
+        const use = col < ncols ? uses[col]! : 0;
+        if (use === USE_NUMBER) {
+          // The common cases inline: a numeric feature holding a number, true, false or null.
+          if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+            const v = scanNumber(b, p, end);
+            p = cursor.end;
+            if (p === INCOMPLETE) return INCOMPLETE;
+            features[fbase + slot[col]!] = v;
+          } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+            p = scanLiteral(b, p, end);
+            if (p === INCOMPLETE) return INCOMPLETE;
+            const lit = literal.value;
+            if (lit >= 0) features[fbase + slot[col]!] = lit;
+            else this.apply(col, fbase, null, false);
+          } else {
+            p = this.value(b, p, end, col, fbase);
+            if (p === INCOMPLETE) return INCOMPLETE;
+          }
+        } else if (use === 0) {
+          if (c === 0x22) p = skipString(b, p, end);
+          else p = skipValue(b, p, end);
+          if (p === INCOMPLETE) return INCOMPLETE;
+        } else {
+          p = this.value(b, p, end, col, fbase);
+          if (p === INCOMPLETE) return INCOMPLETE;
+        }
+        col++;
+        if (p >= end) return INCOMPLETE;
+        let d = b[p]!;
+        if (d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) {
+          p = skipWs(b, p, end);
+          if (p >= end) return INCOMPLETE;
+          d = b[p]!;
+        }
+        if (d === 0x2c) {
+          if (++p >= end) return INCOMPLETE;
+          d = b[p]!;
+          if (d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) {
+            p = skipWs(b, p, end);
+            if (p >= end) return INCOMPLETE;
+          }
+          continue;
+        }
+        if (d === 0x5d) break;
+        throw new ScanFault(p, "',' or ']' inside a row");
+      }
+    }
+    if (col !== ncols) {
+      throw this.rowError(start, "DATASET_ROW_LENGTH", `has ${col} values, expected ${ncols} (one per metadata.columns entry)`, "Every row must have exactly one value per column in metadata.columns; check the dataset export.");
+    }
+    this.commit(start);
+    return p + 1;
+  }
+
+  private objectRow(b: Buffer, p: number, end: number): number {
+    const start = p;
+    const fbase = this.rows * this.width;
+    const byName = this.plan.byName;
+    this.pendN = 0;
+    this.rowId = undefined;
+    const stamp = ++this.stamp;
+    p = skipWs(b, p + 1, end);
+    if (p >= end) return INCOMPLETE;
+    if (b[p] !== 0x7d) {
+      for (;;) {
+        if (b[p] !== 0x22) throw new ScanFault(p, "a quoted key");
+        const key = readString(b, p, end);
+        p = cursor.end;
+        if (p === INCOMPLETE) return INCOMPLETE;
+        p = skipWs(b, p, end);
+        if (p >= end) return INCOMPLETE;
+        if (b[p] !== 0x3a) throw new ScanFault(p, "':' after a key");
+        p = skipWs(b, p + 1, end);
+        if (p >= end) return INCOMPLETE;
+        const col = byName.get(key);
+        if (col === undefined || this.plan.uses[col] === 0) {
+          p = skipValue(b, p, end);
+        } else {
+          p = this.value(b, p, end, col, fbase);
+          this.seen[col] = stamp;
+        }
+        if (p === INCOMPLETE) return INCOMPLETE;
+        p = skipWs(b, p, end);
+        if (p >= end) return INCOMPLETE;
+        const d = b[p]!;
+        if (d === 0x2c) {
+          p = skipWs(b, p + 1, end);
+          if (p >= end) return INCOMPLETE;
+          continue;
+        }
+        if (d === 0x7d) break;
+        throw new ScanFault(p, "',' or '}' inside a row");
+      }
+    }
+    // Absent keys are missing values.
+    const used = this.plan.used;
+    for (let k = 0; k < used.length; k++) {
+      const col = used[k]!;
+      if (this.seen[col] !== stamp) this.apply(col, fbase, undefined, false);
+    }
+    this.commit(start);
+    return p + 1;
+  }
+
+  /** Any value for a column with a use other than "numeric feature holding a number". */
+  private value(b: Buffer, p: number, end: number, col: number, fbase: number): number {
+    const c = b[p]!;
+    let v: unknown;
+    if (c === 0x22) {
+      const uses = this.plan.uses[col]!;
+      if (uses === USE_NUMBER) {
+        // Only "true"/"false" mean something to a numeric feature; other strings are invalid, not decoded.
+        const q = skipString(b, p, end);
+        if (q === INCOMPLETE) return INCOMPLETE;
+        const len = q - p - 2;
+        if (len === 4 && b[p + 1] === 0x74 && b[p + 2] === 0x72 && b[p + 3] === 0x75 && b[p + 4] === 0x65) this.apply(col, fbase, true, false);
+        else if (len === 5 && b[p + 1] === 0x66 && b[p + 2] === 0x61 && b[p + 3] === 0x6c && b[p + 4] === 0x73 && b[p + 5] === 0x65) this.apply(col, fbase, false, false);
+        else if (hasBackslash(b, p + 1, q - 1)) this.apply(col, fbase, readString(b, p, end), false);
+        else this.apply(col, fbase, "", true);
+        return q;
+      }
+      v = readString(b, p, end);
+      p = cursor.end;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      v = scanNumber(b, p, end);
+      p = cursor.end;
+    } else if (c === 0x5b || c === 0x7b) {
+      const q = skipComposite(b, p, end);
+      if (q === INCOMPLETE) return INCOMPLETE;
+      v = JSON.parse(b.toString("utf8", p, q));
+      p = q;
+    } else {
+      p = scanLiteral(b, p, end);
+      v = literal.value === 1 ? true : literal.value === 0 ? false : null;
+    }
+    if (p === INCOMPLETE) return INCOMPLETE;
+    this.apply(col, fbase, v, false);
+    return p;
+  }
+
+  /** Applies a decoded value to every use of its column; `invalidString` marks a string not worth decoding. */
+  private apply(col: number, fbase: number, v: unknown, invalidString: boolean): void {
+    const plan = this.plan;
+    const uses = plan.uses[col]!;
+    if (uses & USE_ID) this.rowId = v as string | number;
+    if (uses & USE_EXTRA) this.rowExtras[plan.extra[col]!] = v === undefined ? null : v;
+    if (uses & USE_NUMBER) {
+      const at = fbase + plan.slot[col]!;
+      if (typeof v === "number") this.features[at] = v;
+      else if (v === true || v === "true") this.features[at] = 1;
+      else if (v === false || v === "false") this.features[at] = 0;
+      else {
+        this.features[at] = plan.fill[col]!;
+        this.pend(col, v === null || v === undefined ? MISSING : INVALID);
+      }
+    } else if (uses & USE_CATEGORY) {
+      const at = fbase + plan.slot[col]!;
+      this.features.fill(0, at, at + plan.categoryCount[col]!);
+      if (v === null || v === undefined) this.pend(col, MISSING);
+      else if (invalidString || (typeof v === "object")) this.pend(col, INVALID);
+      else {
+        const k = plan.categories[col]!.get(typeof v === "string" ? v : String(v));
+        if (k === undefined) this.pend(col, UNKNOWN);
+        else this.features[at + k] = 1;
+      }
+    }
+  }
+
+  private pend(col: number, kind: number): void {
+    const n = this.pendN;
+    if (n < this.pendCol.length) {
+      this.pendCol[n] = col;
+      this.pendKind[n] = kind;
+      this.pendN = n + 1;
+    }
+  }
+
+  private commit(start: number): void {
+    const id = this.rowId;
+    if (typeof id !== "string" && typeof id !== "number") {
+      throw this.rowError(start, "DATASET_USER_ID_INVALID", id === undefined ? "has no user_id" : `has a user_id that is ${id === null ? "null" : typeof id}, not a string or number`, "Every row needs a user_id string or number; check the dataset export.");
+    }
+    for (let k = 0; k < this.pendN; k++) {
+      const col = this.pendCol[k]!;
+      const kind = this.pendKind[k]!;
+      if (kind === MISSING) this.missing[col]!++;
+      else if (kind === INVALID) this.invalid[col]!++;
+      else this.unknown[col]!++;
+    }
+    if (this.tracker !== undefined && this.tracker.add(id)) {
+      this.duplicateCount++;
+      this.duplicates.set(id, (this.duplicates.get(id) ?? 0) + 1);
+    }
+    this.userIds.push(id);
+    const extras = this.extras;
+    for (let k = 0; k < extras.length; k++) {
+      extras[k]!.push(this.rowExtras[k]);
+      this.rowExtras[k] = null;
+    }
+    this.rows++;
+  }
+
+  private rowError(pos: number, code: "DATASET_ROW_LENGTH" | "DATASET_ROW_INVALID" | "DATASET_USER_ID_INVALID", what: string, hint: string): DatasetError {
+    const row = this.totalRows;
+    const byteOffset = this.base + pos;
+    return new DatasetError(code, `Row ${row} of data (byte offset ${byteOffset}) ${what}`, hint, { row, byteOffset });
+  }
+}
+
+/** Skips any JSON value at p; returns the position after it or INCOMPLETE. */
+export function skipValue(b: Buffer, p: number, end: number): number {
+  const c = b[p]!;
+  if (c === 0x22) return skipString(b, p, end);
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return skipNumber(b, p, end);
+  if (c === 0x5b || c === 0x7b) return skipComposite(b, p, end);
+  return scanLiteral(b, p, end);
+}
+
+function hasBackslash(b: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (b[i] === 0x5c) return true;
+  return false;
+}

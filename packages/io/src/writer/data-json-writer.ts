@@ -1,0 +1,218 @@
+import { createHash, randomBytes, type Hash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { DataJsonWriteError, showId } from "./data-json-error.js";
+import { dedupeUpdates } from "./dedupe-pass.js";
+import { formatId, formatNumber } from "./format-value.js";
+
+export type UpdateValue = string | number | boolean | null;
+
+export interface DataJsonWriterOptions {
+  category?: string;
+  properties: string[];
+}
+
+export interface CloseOptions {
+  /**
+   * User ids that occurred more than once (e.g. the keys of the reader's `stats().duplicates`): before
+   * the rename, a pass over the file keeps only the last update of each ("last one wins"). Confirmed by
+   * exact id, so a fingerprint collision never drops a user.
+   */
+  dedupe?: Iterable<string | number>;
+}
+
+export interface DataJsonResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** Updates in the final file. */
+  rows: number;
+  /** Updates removed by the dedupe pass. */
+  duplicatesRemoved: number;
+}
+
+export interface DataJsonWriter {
+  /** One update: the user id and one value per property. */
+  write(userId: string | number, ...values: UpdateValue[]): void;
+  /** Fast path for one numeric property: ids[i] gets scores[i], for i < count (default ids.length). */
+  writeScores(userIds: readonly (string | number)[], scores: Float32Array | Float64Array, count?: number): void;
+  /** Flushes, fsyncs and renames the temp file into place. */
+  close(options?: CloseOptions): Promise<DataJsonResult>;
+  /** Removes the temp file; the target path is left untouched. */
+  abort(): Promise<void>;
+}
+
+// Text is gathered into a string and written synchronously once it passes this size: memory stays bounded
+// and there is no promise per row.
+const FLUSH_CHARS = 256 * 1024;
+
+/**
+ * Opens `path` for a streamed data.json: `{"category":...,"properties":[...],"updates":[` then one update per
+ * line (which the dedupe pass relies on), written to a temp file beside `path` and renamed on close.
+ */
+export async function openDataJsonWriter(path: string, opts: DataJsonWriterOptions): Promise<DataJsonWriter> {
+  if (!Array.isArray(opts.properties) || opts.properties.length === 0 || opts.properties.some((p) => typeof p !== "string" || p.length === 0)) {
+    throw new DataJsonWriteError("DATA_JSON_PROPERTIES_INVALID", `data.json for ${path} needs at least one non-empty property name`, "Pass properties such as [\"Rating\"] to openDataJsonWriter.", { path });
+  }
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, "wx");
+  } catch (err) {
+    throw ioError(`create ${temp}`, path, err);
+  }
+  return new StreamingDataJsonWriter(path, temp, fd, opts);
+}
+
+function ioError(what: string, path: string, err: unknown): DataJsonWriteError {
+  return new DataJsonWriteError("DATA_JSON_IO", `Could not ${what} for ${path}: ${(err as Error).message}`, "Check that the output folder exists, is writable and has free space.", { path }, { cause: err });
+}
+
+class StreamingDataJsonWriter implements DataJsonWriter {
+  private text: string;
+  private bytes = 0;
+  private rows = 0;
+  private readonly hash: Hash = createHash("sha256");
+  private state: "open" | "closed" | "failed" = "open";
+  private readonly width: number;
+
+  constructor(
+    private readonly path: string,
+    private readonly temp: string,
+    private fd: number,
+    opts: DataJsonWriterOptions,
+  ) {
+    this.width = opts.properties.length;
+    const head: Record<string, unknown> = {};
+    if (opts.category !== undefined) head.category = opts.category;
+    head.properties = opts.properties;
+    this.text = `${JSON.stringify(head).slice(0, -1)},"updates":[\n`;
+  }
+
+  write(userId: string | number, ...values: UpdateValue[]): void {
+    this.checkOpen();
+    const id = this.id(userId);
+    if (values.length !== this.width) {
+      throw new DataJsonWriteError("DATA_JSON_VALUE_COUNT", `The update for user ${showId(userId)} has ${values.length} values, expected ${this.width} (one per property)`, "Pass one value per property name, in order.", { userId });
+    }
+    let line = this.rows === 0 ? `[${id}` : `,[${id}`;
+    for (const v of values) {
+      if (typeof v === "number") {
+        if (!Number.isFinite(v)) throw notFinite(userId, v);
+        line += `,${formatNumber(v)}`;
+      } else if (typeof v === "string") line += `,${JSON.stringify(v)}`;
+      else if (v === null || typeof v === "boolean") line += `,${String(v)}`;
+      else {
+        throw new DataJsonWriteError("DATA_JSON_VALUE_INVALID", `The update for user ${showId(userId)} has a value of type ${typeof v}`, "Update values must be strings, numbers, booleans or null.", { userId });
+      }
+    }
+    this.text += `${line}]\n`;
+    this.rows++;
+    if (this.text.length >= FLUSH_CHARS) this.flush();
+  }
+
+  writeScores(userIds: readonly (string | number)[], scores: Float32Array | Float64Array, count = userIds.length): void {
+    this.checkOpen();
+    if (this.width !== 1) {
+      throw new DataJsonWriteError("DATA_JSON_VALUE_COUNT", `writeScores writes one value per update, but data.json has ${this.width} properties`, "Use write() for several properties.");
+    }
+    if (count > userIds.length || count > scores.length) {
+      throw new DataJsonWriteError("DATA_JSON_VALUE_COUNT", `writeScores got count ${count} with ${userIds.length} ids and ${scores.length} scores`, "Pass as many ids and scores as count.");
+    }
+    // Validate the whole slice first, so a bad score leaves no partial batch behind.
+    for (let i = 0; i < count; i++) {
+      const v = scores[i]!;
+      if (!Number.isFinite(v)) throw notFinite(userIds[i]!, v);
+    }
+    let text = this.text;
+    let rows = this.rows;
+    for (let i = 0; i < count; i++) {
+      const id = this.id(userIds[i]!);
+      text += `${rows === 0 ? "[" : ",["}${id},${formatNumber(scores[i]!)}]\n`;
+      rows++;
+      if (text.length >= FLUSH_CHARS) {
+        this.text = text;
+        this.flush();
+        text = this.text;
+      }
+    }
+    this.text = text;
+    this.rows = rows;
+  }
+
+  async close(options: CloseOptions = {}): Promise<DataJsonResult> {
+    this.checkOpen();
+    this.text += "]}\n";
+    let removed = 0;
+    let bytes: number;
+    let sha256: string;
+    try {
+      this.flush();
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = -1;
+      const dedupe = options.dedupe === undefined ? new Set<string | number>() : new Set(options.dedupe);
+      if (dedupe.size > 0) {
+        const out = await dedupeUpdates(this.temp, dedupe);
+        removed = out.removed;
+        bytes = out.bytes;
+        sha256 = out.sha256;
+      } else {
+        bytes = this.bytes;
+        sha256 = this.hash.digest("hex");
+      }
+      renameSync(this.temp, this.path);
+    } catch (err) {
+      await this.abort();
+      if (err instanceof DataJsonWriteError) throw err;
+      throw ioError("finish data.json", this.path, err);
+    }
+    this.state = "closed";
+    return { path: this.path, bytes, sha256, rows: this.rows - removed, duplicatesRemoved: removed };
+  }
+
+  async abort(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "failed";
+    if (this.fd !== -1) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Already closed or broken: removing the file below is what matters.
+      }
+      this.fd = -1;
+    }
+    rmSync(this.temp, { force: true });
+  }
+
+  private flush(): void {
+    if (this.text.length === 0) return;
+    const buf = Buffer.from(this.text, "utf8");
+    this.text = "";
+    this.hash.update(buf);
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      this.state = "failed";
+      throw ioError(`write ${this.temp}`, this.path, err);
+    }
+    this.bytes += buf.length;
+  }
+
+  private id(userId: string | number): string {
+    if (typeof userId === "string") return JSON.stringify(userId);
+    if (typeof userId === "number" && Number.isFinite(userId)) return formatId(userId);
+    throw new DataJsonWriteError("DATA_JSON_USER_ID_INVALID", `A user id must be a string or a finite number, got ${showId(userId)}`, "Pass the user_id exactly as the dataset gave it.", { userId: String(userId) });
+  }
+
+  private checkOpen(): void {
+    if (this.state !== "open") {
+      throw new DataJsonWriteError("DATA_JSON_CLOSED", `data.json for ${this.path} is already ${this.state === "closed" ? "closed" : "aborted after an error"}`, "Open a new writer for another file.", { path: this.path });
+    }
+  }
+}
+
+function notFinite(userId: string | number, v: number): DataJsonWriteError {
+  return new DataJsonWriteError("DATA_JSON_VALUE_NOT_FINITE", `The value for user ${showId(userId)} is ${String(v)}, which JSON cannot hold`, "Check the model output for this user: a prediction must be a finite number (NaN often means a missing feature was not filled).", { userId });
+}
