@@ -1,21 +1,22 @@
 import { definePlugin, type Plugin, type PluginOptions } from "@batchkit/plugin";
-import { batchStage } from "./stages/batch.js";
-import { initialStage } from "./stages/initial.js";
-import { trainMoreStage } from "./stages/train-more.js";
 import type { StageSettings } from "./stages/stage-settings.js";
 
 export interface ConversionPluginOptions extends StageSettings {
   logStream?: PluginOptions["logStream"];
 }
 
-/** The conversion-prediction plugin: initial (profile), trainMore (fit + model.onnx), batch (Rating). */
+/**
+ * The conversion-prediction plugin: initial (profile), trainMore (fit + model.onnx), batch (Rating).
+ * Each stage's code is imported when it runs: a batch process, started once per slice, does not load
+ * the training and protobuf code, and the initial stage does not load onnxruntime.
+ */
 export function createConversionPlugin(options: ConversionPluginOptions = {}): Plugin {
   const settings: StageSettings = options.http === undefined ? {} : { http: options.http };
   return definePlugin(
     {
-      initial: (ctx) => initialStage(ctx, settings),
-      trainMore: (ctx) => trainMoreStage(ctx, settings),
-      batch: (ctx) => batchStage(ctx, settings),
+      initial: async (ctx) => (await import("./stages/initial.js")).initialStage(ctx, settings),
+      trainMore: async (ctx) => (await import("./stages/train-more.js")).trainMoreStage(ctx, settings),
+      batch: async (ctx) => (await import("./stages/batch.js")).batchStage(ctx, settings),
     },
     { name: "conversion-prediction", ...(options.logStream === undefined ? {} : { logStream: options.logStream }) },
   );

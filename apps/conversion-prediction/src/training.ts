@@ -107,7 +107,7 @@ export async function trainConversionModel(
     const reasons = choices.map((c) => `${c.column}: ${c.reason ?? "?"}`).join("; ");
     throw new ConversionPredictionError(
       "NO_FEATURES",
-      `none of the ${choices.length} feature columns of ${refs.map((r) => r.key).join(", ")} is usable${reasons ? ` (${reasons})` : ""}`,
+      `None of the ${choices.length} feature columns of ${refs.map((r) => r.key).join(", ")} is usable${reasons ? ` (${reasons})` : ""}`,
       { hint: "Add features with values for most users to the plugin's datasets." },
     );
   }
@@ -143,14 +143,14 @@ export async function trainConversionModel(
   }
   const fitted = train.view();
   if (fitted.rows === 0) {
-    throw new ConversionPredictionError("TRAIN_NO_ROWS", `the training datasets ${refs.map((r) => r.key).join(", ")} have no labelled users outside the validation split`, {
+    throw new ConversionPredictionError("TRAIN_NO_ROWS", `The training datasets ${refs.map((r) => r.key).join(", ")} have no labelled users outside the validation split`, {
       hint: "Run the plugin on a project with more users, or lower the validationFraction parameter.",
     });
   }
   if (positives === 0 || positives === trainingUsers) {
     throw new ConversionPredictionError(
       "TRAIN_ONE_CLASS",
-      `every one of the ${trainingUsers} training users has y_value "${positives === 0 ? "false" : "true"}"`,
+      `Every one of the ${trainingUsers} training users has y_value "${positives === 0 ? "false" : "true"}"`,
       { hint: "Pick a goal that some users reach and others do not, or a longer moment." },
     );
   }
@@ -166,7 +166,7 @@ export async function trainConversionModel(
   if (!(onnxMaxAbsDifference <= onnxParityTolerance)) {
     throw new ConversionPredictionError(
       "MODEL_OUTPUT_INVALID",
-      `the exported model.onnx differs from the fitted model by ${onnxMaxAbsDifference} on the validation users (allowed ${onnxParityTolerance})`,
+      `The exported model.onnx differs from the fitted model by ${onnxMaxAbsDifference} on the validation users (allowed ${onnxParityTolerance})`,
       { hint: "This is a bug in the plugin's ONNX export: report it with the dataset's feature types." },
     );
   }

@@ -1,6 +1,7 @@
 /** Flags and their BATCHKIT_* environment equivalents; flags win over the environment. */
 import { parseArgs } from "node:util";
 import { EmulatorError } from "./errors.js";
+import { MAX_USERS } from "./demo-project.js";
 import type { FaultOptions } from "./faults.js";
 
 export const HELP = `batchkit emulator: a local Stormly stand-in
@@ -140,20 +141,28 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   set("duplicateRows", num("fault-duplicate-rows", "rate"));
   set("seed", num("fault-seed", "int"));
 
+  const within = (flag: keyof typeof FLAGS, v: number | undefined, lo: number, hi: number): number | undefined => {
+    if (v !== undefined && (v < lo || v > hi)) {
+      throw new EmulatorError("EMULATOR_OPTIONS_INVALID", `--${flag} (or ${envName(flag)}) must be in ${lo}..${hi}, got ${v}`, {
+        hint: "Run with --help to see the options.",
+      });
+    }
+    return v;
+  };
   const out: CliOptions = {
     command,
-    users: num("users", "int") ?? 100_000,
+    users: within("users", num("users", "int"), 0, MAX_USERS) ?? 100_000,
     seed: num("seed", "int") ?? 42,
     workDir: str("work-dir") ?? ".emulator",
     keep: bool("keep"),
     store: !bool("no-store"),
     json: bool("json"),
-    port: num("port", "int") ?? 4100,
+    port: within("port", num("port", "int"), 0, 65535) ?? 4100,
     faults,
   };
-  const maxBatchSize = num("max-batch-size", "int");
+  const maxBatchSize = within("max-batch-size", num("max-batch-size", "int"), 1, MAX_USERS);
   if (maxBatchSize !== undefined) out.maxBatchSize = maxBatchSize;
-  const concurrency = num("concurrency", "int");
+  const concurrency = within("concurrency", num("concurrency", "int"), 1, 1024);
   if (concurrency !== undefined) out.concurrency = concurrency;
   const plugin = str("plugin");
   if (plugin !== undefined) out.plugin = plugin;

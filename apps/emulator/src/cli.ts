@@ -16,7 +16,8 @@ import { formatSummary } from "./summary.js";
 
 function printError(err: unknown): void {
   if (err instanceof EmulatorError) {
-    process.stderr.write(`\nerror ${err.code}: ${err.title}\n${err.message}\nhint: ${err.hint}\n`);
+    const title = err.title === err.code ? "" : ` ${err.title}`;
+    process.stderr.write(`\nerror ${err.code}:${title}\n${err.message}\nhint: ${err.hint}\n`);
   } else {
     process.stderr.write(`\nerror: ${(err as Error).stack ?? String(err)}\n`);
   }

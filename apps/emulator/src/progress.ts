@@ -9,7 +9,8 @@ export interface ProgressState {
 
 export class ProgressBar {
   private readonly stream: NodeJS.WriteStream;
-  private readonly started = performance.now();
+  /** Set at the first update, so the rate covers the batches only. */
+  private started = -1;
   private lastLine = 0;
   private lastDecile = -1;
 
@@ -18,6 +19,7 @@ export class ProgressBar {
   }
 
   update(p: ProgressState): void {
+    if (this.started < 0) this.started = performance.now();
     const fraction = p.total === 0 ? 1 : p.done / p.total;
     const seconds = (performance.now() - this.started) / 1000;
     const rate = seconds > 0 ? Math.round(p.users / seconds) : 0;

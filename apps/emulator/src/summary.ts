@@ -126,7 +126,7 @@ const fmt = (n: number, digits = 0): string =>
 /** The summary as the CLI prints it. */
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
-  lines.push(`Run ${s.runId}: ${fmt(s.usersScored)} of ${fmt(s.users)} users scored in ${s.batches} batches`);
+  lines.push(`Run ${s.runId}: ${fmt(s.usersScored)} of ${fmt(s.users)} users scored in ${s.batches} batch${s.batches === 1 ? "" : "es"}`);
   lines.push(`  every user scored exactly once: ${s.exactlyOnce ? "yes" : "NO"}`);
   lines.push(`  property: ${s.category === null ? "" : `${s.category} / `}${s.scoreProperty}`);
   const d = s.distribution;

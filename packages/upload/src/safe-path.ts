@@ -1,4 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
+import { redactUrl } from "@batchkit/io";
 import { StorageError } from "./storage-error.js";
 
 /** Why `path` is not a safe relative storage path, or undefined when it is. */
@@ -35,7 +36,15 @@ export function safeRelativePath(path: string): string {
 /** `base + "/" + path` with each segment percent-encoded; a query string on `base` is kept where it belongs. */
 export function storageUrl(base: string, path: string): string {
   assertSafePath(path);
-  const url = new URL(base);
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch (err) {
+    throw new StorageError("BASE_URL_INVALID", `The storage base URL ${redactUrl(String(base))} is not an absolute URL`, { cause: err });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new StorageError("BASE_URL_INVALID", `The storage base URL ${redactUrl(url)} is not http(s)`);
+  }
   const encoded = path.split("/").map(encodeURIComponent).join("/");
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/${encoded}`;
   return url.href;

@@ -1,5 +1,6 @@
 export type StorageErrorCode =
   | "PATH_UNSAFE"
+  | "BASE_URL_INVALID"
   | "UPLOAD_FILE_UNREADABLE"
   | "UPLOAD_URL_REQUEST_FAILED"
   | "UPLOAD_URL_INVALID"
@@ -17,6 +18,10 @@ const TEXT: Record<StorageErrorCode, { title: string; hint: string }> = {
   PATH_UNSAFE: {
     title: "Unsafe storage path",
     hint: "Use a relative path of plain segments separated by '/', without '..', '.', backslashes or empty segments.",
+  },
+  BASE_URL_INVALID: {
+    title: "Invalid storage URL",
+    hint: "Pass the manifest's getUploadUrls[stage] or downloadUrls[stage] value: an absolute http(s) URL.",
   },
   UPLOAD_FILE_UNREADABLE: { title: "File to upload not readable", hint: "Check that the stage wrote the file before uploading it." },
   UPLOAD_URL_REQUEST_FAILED: {

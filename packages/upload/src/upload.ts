@@ -85,9 +85,19 @@ export async function upload(file: string, options: UploadOptions): Promise<Uplo
           `Uploading ${path}: ${err.message}` + (err.bodyExcerpt ? `; the storage said: ${storageSays(err.bodyExcerpt)}` : ""),
         );
       }
+      if (errorCode(err.cause) === "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH") {
+        throw new StorageError("UPLOAD_FILE_UNREADABLE", `Cannot upload ${file}: it changed size while it was being uploaded`, {
+          cause: err,
+          hint: "Upload a file only after the stage has finished writing it.",
+        });
+      }
       throw fromHttpError(err, "UPLOAD_FAILED", `Uploading ${path} (${size} bytes) failed: ${err.message}`);
     }
   }
+}
+
+function errorCode(err: unknown): string | undefined {
+  return err !== null && typeof err === "object" && "code" in err && typeof err.code === "string" ? err.code : undefined;
 }
 
 async function fileSize(file: string): Promise<number> {

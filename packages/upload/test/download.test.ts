@@ -36,6 +36,13 @@ describe("download", () => {
     expect(await readdir(join(tmp.dir, "models"))).toEqual(["model.onnx"]);
   });
 
+  it("downloads an empty file", async () => {
+    store("empty.json", 0);
+    const result = await download(server.downloadBase, "empty.json", "empty.json", { cwd: tmp.dir });
+    expect(result.bytes).toBe(0);
+    expect((await readFile(result.path)).length).toBe(0);
+  });
+
   it("names the stage and the file on a 404, and writes nothing", async () => {
     const err = (await download(`${server.downloadBase}?sig=abc`, "model.onnx", "model.onnx", { cwd: tmp.dir, stage: "trainMore" }).catch(
       (e: unknown) => e,

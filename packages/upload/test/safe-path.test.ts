@@ -40,6 +40,18 @@ describe("storage paths", () => {
     expect(storageUrl("http://h/base/?k=1", "a b/c#d.json")).toBe("http://h/base/a%20b/c%23d.json?k=1");
     expect(storageUrl("http://h", "x")).toBe("http://h/x");
   });
+
+  it("refuses a base URL that is not absolute http(s), without echoing its query", () => {
+    for (const base of ["", "relative/path?sig=s3cret", "file:///etc?sig=s3cret"]) {
+      try {
+        storageUrl(base, "x");
+        expect.unreachable();
+      } catch (err) {
+        expect((err as StorageError).code).toBe("BASE_URL_INVALID");
+        expect((err as StorageError).message).not.toContain("s3cret");
+      }
+    }
+  });
 });
 
 describe("upload and download refuse unsafe paths before any request", () => {

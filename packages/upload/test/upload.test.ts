@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StorageError, upload } from "../src/index.js";
 import { recordingSleep, startStorageServer, type StorageServer } from "./helpers/storage-server.js";
@@ -32,6 +33,14 @@ describe("upload", () => {
     expect(stored?.contentType).toBe("application/octet-stream");
     expect(progress[0]).toEqual([0, 300_000]);
     expect(progress.at(-1)).toEqual([300_000, 300_000]);
+  });
+
+  it("uploads an empty file", async () => {
+    const file = await writeTestFile(tmp.dir, "empty.json", 0);
+    const result = await upload(file.path, { uploadUrl: server.uploadBase, path: "empty.json" });
+    expect(result).toMatchObject({ bytes: 0, sha256: sha(Buffer.alloc(0)), attempts: 1 });
+    expect(server.files.get("empty.json")?.bytes.length).toBe(0);
+    expect(puts()[0]?.headers["content-length"]).toBe("0");
   });
 
   it("sends data.json as application/json and encodes each path segment", async () => {
@@ -150,6 +159,24 @@ describe("upload", () => {
     expect(err.message).toContain("answered 500 after 5 attempts");
     expect(err.message).not.toContain("platform-secret");
     expect(server.log[0]?.url).toBe("/upload_url/model.onnx?token=platform-secret");
+  });
+
+  it("refuses a file that grows while it is uploaded", async () => {
+    const file = await writeTestFile(tmp.dir, "data.json", 3_000_000);
+    let grown = false;
+    const err = (await upload(file.path, {
+      uploadUrl: server.uploadBase,
+      path: "data.json",
+      onProgress: (sent) => {
+        if (sent > 0 && !grown) {
+          grown = true;
+          appendFileSync(file.path, "more rows");
+        }
+      },
+    }).catch((e: unknown) => e)) as StorageError;
+    expect(err.code).toBe("UPLOAD_FILE_UNREADABLE");
+    expect(err.message).toContain("changed size");
+    expect(server.files.has("data.json")).toBe(false);
   });
 
   it("fails with UPLOAD_FILE_UNREADABLE for a missing file, before any request", async () => {

@@ -39,12 +39,12 @@ export function fitLogisticRegression(
 ): LogisticModel {
   const { rows, width, values } = x;
   if (y.length !== rows) {
-    throw new ConversionPredictionError("TRAIN_SHAPE", `the design has ${rows} rows but ${y.length} labels`, {
+    throw new ConversionPredictionError("TRAIN_SHAPE", `The design has ${rows} rows but ${y.length} labels`, {
       hint: "Pass one label per training row.",
     });
   }
   if (rows === 0) {
-    throw new ConversionPredictionError("TRAIN_NO_ROWS", "there are no training rows to fit the model on", {
+    throw new ConversionPredictionError("TRAIN_NO_ROWS", "There are no training rows to fit the model on", {
       title: "No training data",
       hint: "Check that the training dataset holds users (a longer moment or a larger project).",
     });

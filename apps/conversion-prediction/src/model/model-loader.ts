@@ -1,7 +1,6 @@
 import * as ort from "onnxruntime-node";
 import { ConversionPredictionError } from "../errors.js";
-import { decodeOnnxModel, type OnnxModel, type OnnxTypeProto } from "./onnx-proto.js";
-import { removeZipMap } from "./zipmap-rewrite.js";
+import type { OnnxTypeProto } from "./onnx-proto.js";
 
 /** The output layouts a model may have; see `describeAcceptedLayouts`. */
 export type ModelLayout = "probability" | "class-probabilities" | "skl2onnx" | "skl2onnx-zipmap";
@@ -49,33 +48,22 @@ export function describeAcceptedLayouts(): string[] {
  */
 export async function loadScoringModel(bytes: Uint8Array, options: LoadModelOptions): Promise<ScoringModel> {
   const where = options.source ?? "model.onnx";
-  let decoded = decodeOrThrow(bytes, where);
+  // The session's own metadata drives the checks: decoding a large model (tree ensembles) into
+  // JavaScript objects would cost more time and memory than scoring it.
+  let session = await createSession(bytes, options, where);
   let zipMapRemoved = false;
-  if (hasNonTensorOutput(decoded)) {
+  if (session.outputMetadata.some((output) => !output.isTensor)) {
+    // Loaded on demand: only skl2onnx's default layout needs the protobuf code.
+    const { removeZipMap } = await import("./zipmap-rewrite.js");
     const rewrite = removeZipMap(bytes);
     if (rewrite.replaced.length > 0) {
-      bytes = rewrite.bytes;
-      decoded = decodeOrThrow(bytes, where);
+      await session.release();
+      session = await createSession(rewrite.bytes, options, where);
       zipMapRemoved = true;
     }
   }
-  const listed = describeGraphOutputs(decoded);
-  let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: options.intraOpNumThreads ?? 1,
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-    });
-  } catch (error) {
-    throw new ConversionPredictionError(
-      "MODEL_INVALID",
-      `onnxruntime could not load ${where}: ${(error as Error).message}`,
-      { cause: error, hint: "Export the model as a valid ONNX file (opset 21 or lower) with tensor inputs and outputs." },
-    );
-  }
-  try {
+    const listed = await describeOutputs(session, bytes);
     const inputName = checkInput(session, options.featureCount, where);
     const output = chooseOutput(session, listed, zipMapRemoved, options.positiveClass ?? 1, where);
     return createScorer(session, inputName, output, options.featureCount);
@@ -85,30 +73,40 @@ export async function loadScoringModel(bytes: Uint8Array, options: LoadModelOpti
   }
 }
 
-function decodeOrThrow(bytes: Uint8Array, where: string): OnnxModel {
-  let model: OnnxModel;
+async function createSession(bytes: Uint8Array, options: LoadModelOptions, where: string): Promise<ort.InferenceSession> {
   try {
-    model = decodeOnnxModel(bytes);
+    return await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: options.intraOpNumThreads ?? 1,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+    });
   } catch (error) {
-    throw new ConversionPredictionError("MODEL_INVALID", `${where} is not an ONNX model: ${(error as Error).message}`, {
-      cause: error,
-      hint: "Upload the .onnx file itself (not a zip, pickle or JSON), e.g. from skl2onnx or onnxmltools.",
-    });
+    throw new ConversionPredictionError(
+      "MODEL_INVALID",
+      `Could not load ${where} in onnxruntime: ${(error as Error).message}`,
+      { cause: error, hint: "Upload the .onnx file itself (not a zip, pickle or JSON), exported with tensor inputs, e.g. by skl2onnx or onnxmltools." },
+    );
   }
-  if (model.graph === undefined || (model.graph.output ?? []).length === 0) {
-    throw new ConversionPredictionError("MODEL_INVALID", `${where} has no graph or no graph outputs`, {
-      hint: "Upload the .onnx file itself (not a zip, pickle or JSON), e.g. from skl2onnx or onnxmltools.",
-    });
-  }
-  return model;
 }
 
-function hasNonTensorOutput(model: OnnxModel): boolean {
-  return (model.graph?.output ?? []).some((output) => output.type?.tensorType === undefined);
-}
-
-function describeGraphOutputs(model: OnnxModel): string[] {
-  return (model.graph?.output ?? []).map((output) => `${output.name ?? "?"}: ${describeType(output.type)}`);
+/** "name: tensor(float) [N, 2]" per output; the graph's declared type for a non-tensor output. */
+async function describeOutputs(session: ort.InferenceSession, bytes: Uint8Array): Promise<string[]> {
+  const tensorNames: Record<string, string> = { float32: "float", float64: "double", int64: "int64", int32: "int32", string: "string", bool: "bool" };
+  let declared: Map<string, string> | undefined;
+  const out: string[] = [];
+  for (const output of session.outputMetadata) {
+    if (output.isTensor) {
+      out.push(`${output.name}: tensor(${tensorNames[output.type] ?? output.type}) [${output.shape.join(", ")}]`);
+      continue;
+    }
+    if (declared === undefined) {
+      const { decodeOnnxModel } = await import("./onnx-proto.js");
+      declared = new Map((decodeOnnxModel(bytes).graph?.output ?? []).map((o) => [o.name ?? "", describeType(o.type)]));
+    }
+    out.push(`${output.name}: ${declared.get(output.name) ?? "a non-tensor value"}`);
+  }
+  return out;
 }
 
 function describeType(type: OnnxTypeProto | undefined): string {
@@ -242,7 +240,7 @@ function createScorer(
       } catch (error) {
         throw new ConversionPredictionError(
           "MODEL_RUN_FAILED",
-          `onnxruntime failed to score ${rows} users of ${featureCount} features: ${(error as Error).message}`,
+          `Scoring ${rows} users of ${featureCount} features failed in onnxruntime: ${(error as Error).message}`,
           { cause: error, hint: "Check that options.features lists the columns the model was trained on, in order." },
         );
       }
@@ -253,7 +251,7 @@ function createScorer(
       if (data.length !== rows * width || width !== model.outputWidth) {
         throw new ConversionPredictionError(
           "MODEL_OUTPUT_INVALID",
-          `the model returned ${data.length} values in "${output.name}" [${tensor.dims.join(", ")}] for ${rows} users`,
+          `The model returned ${data.length} values in "${output.name}" [${tensor.dims.join(", ")}] for ${rows} users`,
           { hint: "Export the model so that it returns one row of probabilities per input row." },
         );
       }

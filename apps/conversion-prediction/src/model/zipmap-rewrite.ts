@@ -130,13 +130,18 @@ interface NodeSummary {
 
 function readNode(bytes: Uint8Array): NodeSummary {
   const node: NodeSummary = { opType: "", domain: "", input: [], output: [], levels: 0 };
+  const attributes: Uint8Array[] = [];
   for (const field of readFields(bytes)) {
     if (field.payload === undefined) continue;
     if (field.number === nodeInputField) node.input.push(utf8(field.payload));
     else if (field.number === nodeOutputField) node.output.push(utf8(field.payload));
     else if (field.number === nodeOpTypeField) node.opType = utf8(field.payload);
     else if (field.number === nodeDomainField) node.domain = utf8(field.payload);
-    else if (field.number === nodeAttributeField) node.levels = Math.max(node.levels, classLabelCount(field.payload));
+    else if (field.number === nodeAttributeField) attributes.push(field.payload);
+  }
+  // Only a ZipMap's attributes are read: a tree ensemble's node lists can hold millions of values.
+  if (node.opType === "ZipMap") {
+    for (const attribute of attributes) node.levels = Math.max(node.levels, classLabelCount(attribute));
   }
   return node;
 }

@@ -196,3 +196,15 @@ export function logitModel(spec: LinearSpec): Uint8Array {
     output: [floatValueInfo("z", ["N", 1])],
   });
 }
+
+/** Refused: the probabilities wrapped in a sequence, a non-tensor output that is not a ZipMap's. */
+export function sequenceOutputModel(spec: LinearSpec): Uint8Array {
+  const f = spec.weights.length;
+  return model({
+    name: "sequence",
+    node: [node("MatMul", ["input", "w"], ["z"]), node("Sigmoid", ["z"], ["p"]), node("SequenceConstruct", ["p"], ["ps"])],
+    initializer: [floatTensor("w", [f, 1], spec.weights)],
+    input: [floatValueInfo("input", ["N", f])],
+    output: [{ name: "ps", type: { sequenceType: { elemType: { tensorType: { elemType: OnnxDataType.FLOAT } } } } }],
+  });
+}

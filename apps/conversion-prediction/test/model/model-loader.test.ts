@@ -7,6 +7,7 @@ import {
   expectedProbability,
   int64InputModel,
   probabilityModel,
+  sequenceOutputModel,
   skl2onnxModel,
   skl2onnxZipMapModel,
   threeClassModel,
@@ -118,6 +119,12 @@ describe("loadScoringModel refuses", () => {
     const error = await refusal(loadScoringModel(twoScoresModel(spec), { featureCount: 3 }));
     expect(error.code).toBe("MODEL_OUTPUT_UNSUPPORTED");
     expect(error.message).toContain("z: tensor(float) [N, 1]; p: tensor(float) [N, 1]");
+  });
+
+  it("a non-tensor output that is not a ZipMap's, naming its type", async () => {
+    const error = await refusal(loadScoringModel(sequenceOutputModel(spec), { featureCount: 3 }));
+    expect(error.code).toBe("MODEL_OUTPUT_UNSUPPORTED");
+    expect(error.message).toContain("ps: seq(tensor(float) [])");
   });
 
   it("two inputs and a non-float input", async () => {

@@ -49,7 +49,7 @@ async function scoreWith(model: Uint8Array, path: string, options: Record<string
 async function uploadedScores(): Promise<Map<string | number, number>> {
   const parsed = parseDataJson(JSON.parse((await server.readStored("batch", "data.json")).toString("utf8")));
   if (!parsed.ok) throw parsed.error;
-  return new Map(parsed.value.updates.map(([id, p]) => [id, p as number]));
+  return new Map(parsed.value.updates.map((update) => [update[0] as string | number, update[1] as number]));
 }
 
 beforeAll(async () => {

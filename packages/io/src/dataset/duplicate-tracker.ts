@@ -11,17 +11,7 @@ const SEGMENTS = 256;
 const INITIAL_CAPACITY = 64;
 const MAX_LOAD = 0.8;
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix, hashId, idHash } from "./id-hash.js";
 
 // A slot is three interleaved 16-bit words (fingerprint high, low, extra), so a probe touches one cache line.
 class Segment {
@@ -40,8 +30,6 @@ function home(a: number, b: number, mask: number): number {
 
 export class DuplicateTracker {
   private readonly segments: Segment[] = [];
-  private h1 = 0;
-  private h2 = 0;
 
   constructor() {
     for (let i = 0; i < SEGMENTS; i++) this.segments.push(new Segment(INITIAL_CAPACITY));
@@ -56,13 +44,17 @@ export class DuplicateTracker {
 
   /** Adds the id; true when its fingerprint was seen before (a candidate duplicate). */
   add(id: string | number): boolean {
-    if (typeof id === "string") this.hashString(id);
-    else this.hashNumber(id);
-    const a = this.h2 === 0 ? 1 : this.h2;
+    hashId(id);
+    return this.addHash(idHash.h1, idHash.h2);
+  }
+
+  /** Adds a fingerprint computed by id-hash.ts. */
+  addHash(h1: number, h2: number): boolean {
+    const a = h2 === 0 ? 1 : h2;
     const hi = a >>> 16;
     const lo = a & 0xffff;
-    const b = this.h1 & 0xffff;
-    const seg = this.segments[this.h1 >>> 24]!;
+    const b = h1 & 0xffff;
+    const seg = this.segments[h1 >>> 24]!;
     const { words, mask } = seg;
     let i = home(a, b, mask);
     for (;;) {
@@ -77,31 +69,8 @@ export class DuplicateTracker {
     words[w] = hi;
     words[w + 1] = lo;
     words[w + 2] = b;
-    if (++seg.size > (mask + 1) * MAX_LOAD) this.grow(this.h1 >>> 24);
+    if (++seg.size > (mask + 1) * MAX_LOAD) this.grow(h1 >>> 24);
     return false;
-  }
-
-  private hashString(s: string): void {
-    // Two independent 32-bit FNV-style streams, finalised with murmur3's mixer; "1" and 1 hash apart.
-    let h1 = 0x811c9dc5 ^ s.length;
-    let h2 = 0x9747b28c;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    this.h1 = fmix(h1);
-    this.h2 = fmix(h2 ^ s.length);
-  }
-
-  private hashNumber(v: number): void {
-    // -0 and 0 are the same id once written to data.json.
-    f64[0] = v === 0 ? 0 : v;
-    const lo = u32[0]!;
-    const hi = u32[1]!;
-    this.h1 = fmix(lo ^ fmix(hi ^ 0x27d4eb2f));
-    this.h2 = fmix(hi ^ fmix(lo ^ 0x165667b1));
   }
 
   private grow(index: number): void {

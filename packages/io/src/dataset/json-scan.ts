@@ -4,6 +4,7 @@
  * bytes arrived), and throws ScanFault on bytes that are not JSON. No allocation on the number path.
  */
 import { ScanFault } from "./dataset-error.js";
+import { hashAscii, hashString } from "./id-hash.js";
 
 // Buffer's native latin1 slice: the fastest way from ASCII bytes to a string (not in @types/node).
 interface Latin1Slicer {
@@ -226,6 +227,25 @@ export function readString(b: Buffer, p: number, end: number): string {
     q++;
   }
   cursor.end = q + 1;
+  return latin1(b, p + 1, q);
+}
+
+/** readString that also leaves the id fingerprint in idHash (hashed from the bytes on the ASCII path). */
+export function readIdString(b: Buffer, p: number, end: number): string {
+  let q = p + 1;
+  for (;;) {
+    if (q >= end) return incompleteString();
+    const c = b[q]!;
+    if (c === 0x22) break;
+    if (c === 0x5c || c >= 0x80 || c < 0x20) {
+      const s = readStringSlow(b, p, end);
+      if (cursor.end !== INCOMPLETE) hashString(s);
+      return s;
+    }
+    q++;
+  }
+  cursor.end = q + 1;
+  hashAscii(b, p + 1, q);
   return latin1(b, p + 1, q);
 }
 

@@ -270,7 +270,7 @@ class StreamingDatasetReader implements DatasetReader {
 
   // Errors from the byte scanners do not know the URL; add it to the message so the user sees the source.
   private withUrl(err: unknown): unknown {
-    if (!(err instanceof DatasetError) || this.url === undefined || err.url !== undefined || err.message.includes(this.url)) return err;
+    if (!(err instanceof DatasetError) || this.url === undefined || err.message.includes(this.url)) return err;
     return new DatasetError(err.code, `${err.message} (reading ${this.url})`, err.hint, { ...placeOf(err), url: this.url }, { cause: err.cause });
   }
 }

@@ -7,7 +7,8 @@
 import { DatasetError, ScanFault } from "./dataset-error.js";
 import { USE_CATEGORY, USE_EXTRA, USE_ID, USE_NUMBER, type ColumnPlan } from "./column-plan.js";
 import { DuplicateTracker } from "./duplicate-tracker.js";
-import { INCOMPLETE, cursor, literal, readString, scanLiteral, scanNumber, skipComposite, skipNumber, skipString, skipWs } from "./json-scan.js";
+import { idHash } from "./id-hash.js";
+import { INCOMPLETE, cursor, literal, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipNumber, skipString, skipWs } from "./json-scan.js";
 
 export const NEED_MORE = 0;
 export const BATCH_FULL = 1;
@@ -43,6 +44,10 @@ export class RowDecoder {
   private readonly width: number;
   private readonly ncols: number;
   private rowId: string | number | undefined = undefined;
+  // The id's fingerprint when the fast id path computed it; otherwise commit() hashes the id.
+  private rowHashed = false;
+  private rowHash1 = 0;
+  private rowHash2 = 0;
   private readonly rowExtras: unknown[];
   private readonly pendCol: Int32Array;
   private readonly pendKind: Uint8Array;
@@ -137,6 +142,7 @@ export class RowDecoder {
     const features = this.features;
     this.pendN = 0;
     this.rowId = undefined;
+    this.rowHashed = false;
     let col = 0;
     p = skipWs(b, p + 1, end);
     if (p >= end) return INCOMPLETE;
@@ -162,9 +168,31 @@ export class RowDecoder {
             if (p === INCOMPLETE) return INCOMPLETE;
           }
         } else if (use === 0) {
-          if (c === 0x22) p = skipString(b, p, end);
-          else p = skipValue(b, p, end);
+          if (c === 0x22) {
+            // Unused string cells (timestamps, keys) are most of the bytes: skipped inline.
+            let q = p + 1;
+            for (;;) {
+              if (q >= end) return INCOMPLETE;
+              const d = b[q]!;
+              if (d === 0x22) break;
+              if (d === 0x5c) q += 2;
+              else if (d < 0x20) throw new ScanFault(q, "no control character inside a string");
+              else q++;
+            }
+            p = q + 1;
+          } else {
+            p = skipValue(b, p, end);
+            if (p === INCOMPLETE) return INCOMPLETE;
+          }
+        } else if (use === USE_ID && c === 0x22) {
+          // The id: decoded and fingerprinted in one pass over its bytes.
+          const id = readIdString(b, p, end);
+          p = cursor.end;
           if (p === INCOMPLETE) return INCOMPLETE;
+          this.rowId = id;
+          this.rowHash1 = idHash.h1;
+          this.rowHash2 = idHash.h2;
+          this.rowHashed = true;
         } else {
           p = this.value(b, p, end, col, fbase);
           if (p === INCOMPLETE) return INCOMPLETE;
@@ -203,6 +231,7 @@ export class RowDecoder {
     const byName = this.plan.byName;
     this.pendN = 0;
     this.rowId = undefined;
+    this.rowHashed = false;
     const stamp = ++this.stamp;
     p = skipWs(b, p + 1, end);
     if (p >= end) return INCOMPLETE;
@@ -332,7 +361,13 @@ export class RowDecoder {
       else if (kind === INVALID) this.invalid[col]!++;
       else this.unknown[col]!++;
     }
-    if (this.tracker !== undefined && this.tracker.add(id)) {
+    let seen = false;
+    if (this.tracker !== undefined) {
+      if (this.rowHashed) seen = this.tracker.addHash(this.rowHash1, this.rowHash2);
+      else seen = this.tracker.add(id);
+    }
+    this.rowHashed = false;
+    if (seen) {
       this.duplicateCount++;
       this.duplicates.set(id, (this.duplicates.get(id) ?? 0) + 1);
     }

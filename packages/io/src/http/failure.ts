@@ -6,6 +6,8 @@ export interface Failure {
   reason: string;
   retryable: boolean;
   cause: unknown;
+  /** Words for the final message when the code alone would not say what happened. */
+  detail?: string;
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
@@ -18,6 +20,11 @@ const FATAL_CODES = new Set([
   "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH",
   "ERR_INVALID_URL",
   "ERR_INVALID_ARG_TYPE",
+  // A request body read from a file that is gone or unreadable: the next attempt would fail the same way.
+  "ENOENT",
+  "EACCES",
+  "EISDIR",
+  "EPERM",
 ]);
 
 export function errorCode(err: unknown): string | undefined {
@@ -33,9 +40,13 @@ export function classifyError(err: unknown, midBody: boolean): Failure {
   const code = errorCode(err) ?? (err instanceof Error ? err.name : "UNKNOWN");
   if (TIMEOUT_CODES.has(code)) return { code: "HTTP_TIMEOUT", reason: code, retryable: true, cause: err };
   if (FATAL_CODES.has(code)) return { code: "HTTP_NETWORK", reason: code, retryable: false, cause: err };
-  if (code.startsWith("Z_") || code === "ERR__ERROR_FORMAT_PADDING_1" || code.startsWith("ERR_BROTLI")) {
-    // A corrupt compressed stream from a flaky proxy is worth one more try; a truncated one is "truncated".
-    return { code: code === "Z_BUF_ERROR" ? "HTTP_TRUNCATED" : "HTTP_PROTOCOL", reason: code, retryable: true, cause: err };
+  if (code === "Z_BUF_ERROR") {
+    // zlib's "unexpected end of file": the compressed stream stopped before its end marker.
+    return { code: "HTTP_TRUNCATED", reason: code, retryable: true, cause: err };
+  }
+  if (code.startsWith("Z_") || code.startsWith("ERR__ERROR_FORMAT") || code.startsWith("ERR_BROTLI")) {
+    // A corrupt compressed body (a flaky proxy, a bad cache) is worth another try.
+    return { code: "HTTP_PROTOCOL", reason: code, retryable: true, cause: err, detail: "the compressed body could not be decoded" };
   }
   if (midBody && CLOSED_CODES.has(code)) return { code: "HTTP_TRUNCATED", reason: code, retryable: true, cause: err };
   return { code: "HTTP_NETWORK", reason: code, retryable: true, cause: err };

@@ -7,7 +7,9 @@ export type HttpErrorCode =
   /** A restarted body differs from the first one (ETag, length or encoding changed): never mixed. */
   | "HTTP_BODY_CHANGED"
   /** The server answered in a way this client cannot use safely (bad Content-Range, unknown encoding). */
-  | "HTTP_PROTOCOL";
+  | "HTTP_PROTOCOL"
+  /** The URL is not an absolute http(s) URL; nothing was sent. */
+  | "HTTP_INVALID_URL";
 
 const HINTS: Record<HttpErrorCode, string> = {
   HTTP_STATUS: "Check that the URL is current and the service is up; a signed URL may have expired.",
@@ -17,6 +19,7 @@ const HINTS: Record<HttpErrorCode, string> = {
   HTTP_ABORTED: "The request was cancelled by the caller; nothing needs fixing unless that was unexpected.",
   HTTP_BODY_CHANGED: "The resource changed while it was being read; run the stage again.",
   HTTP_PROTOCOL: "The server's response could not be used; check the server or proxy in between.",
+  HTTP_INVALID_URL: "Pass an absolute http:// or https:// URL, e.g. the one from the manifest.",
 };
 
 export interface HttpErrorDetails {
@@ -58,4 +61,18 @@ export class HttpError extends Error {
 
 export function attemptsText(n: number): string {
   return n === 1 ? "1 attempt" : `${n} attempts`;
+}
+
+/** The URL as a string, or HttpError HTTP_INVALID_URL (0 attempts) when it is not absolute http(s). */
+export function checkedUrl(url: string | URL, method: string, shown: string): string {
+  let parsed: URL;
+  try {
+    parsed = typeof url === "string" ? new URL(url) : url;
+  } catch (err) {
+    throw new HttpError("HTTP_INVALID_URL", `${method} ${shown}: not an absolute URL`, { url: shown, attempts: 0, cause: err });
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new HttpError("HTTP_INVALID_URL", `${method} ${shown}: the scheme ${parsed.protocol} is not http: or https:`, { url: shown, attempts: 0 });
+  }
+  return parsed.href;
 }

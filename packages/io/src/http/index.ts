@@ -1,3 +1,6 @@
+// The project's one HTTP layer: undici with an injectable dispatcher, timeouts, one retry policy
+// (backoff with jitter, Retry-After, bounded attempts, aborts never retried), and openBody, whose bytes
+// reach downstream exactly once however many attempts a body takes (Range resume or restart-and-skip).
 export { HttpError, type HttpErrorCode, type HttpErrorDetails } from "./http-error.js";
 export type { HttpOptions, RetryInfo } from "./http-options.js";
 export { redactUrl, sanitizeExcerpt } from "./redact.js";

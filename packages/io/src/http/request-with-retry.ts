@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { request, type Dispatcher } from "undici";
 import { classifyError } from "./failure.js";
+import { checkedUrl } from "./http-error.js";
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -41,9 +42,9 @@ const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
  * response; any other final status rejects with HttpError HTTP_STATUS carrying a redacted body excerpt.
  */
 export async function requestWithRetry(url: string | URL, options: RequestWithRetryOptions = {}): Promise<HttpResponse> {
-  const target = String(url);
-  const shown = redactUrl(target);
+  const shown = redactUrl(String(url));
   const method = options.method ?? "GET";
+  const target = checkedUrl(url, method, shown);
   const policy = resolvePolicy(options.retry);
   const dispatcher = resolveDispatcher(options);
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { request, type Dispatcher } from "undici";
-import { BodyPump, parseEncoding, type Encoding } from "./body-pump.js";
+import { BodyPump, type Encoding } from "./body-pump.js";
 import { classifyError } from "./failure.js";
-import { HttpError } from "./http-error.js";
+import { HttpError, checkedUrl } from "./http-error.js";
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,
@@ -13,6 +13,7 @@ import {
 } from "./http-options.js";
 import { discard, errorBodyText } from "./read-body.js";
 import { redactUrl, sanitizeExcerpt } from "./redact.js";
+import { canResume, checkPartial, contentLength, describe, sameRepresentation, type Representation } from "./representation.js";
 import { abortedError, afterFailure, type AttemptFailure } from "./retry-loop.js";
 import { isRetryableStatus, resolvePolicy } from "./retry-policy.js";
 
@@ -49,15 +50,6 @@ export interface ResumableBody extends AsyncIterable<Buffer> {
   stats(): BodyStats;
 }
 
-// What the first response said about the representation; later responses must match it.
-interface Representation {
-  encoding: Encoding;
-  etag: string | undefined;
-  lastModified: string | undefined;
-  length: number | undefined;
-  acceptRanges: boolean;
-}
-
 export function openBody(url: string | URL, options: OpenBodyOptions = {}): ResumableBody {
   return new ResumableGet(String(url), options);
 }
@@ -92,6 +84,7 @@ class ResumableGet implements ResumableBody {
 
   private async *run(): AsyncGenerator<Buffer, void, undefined> {
     const opts = this.options;
+    const target = checkedUrl(this.target, "GET", this.url);
     const policy = resolvePolicy(opts.retry);
     const dispatcher = resolveDispatcher(opts);
     let first: Representation | undefined;
@@ -102,7 +95,7 @@ class ResumableGet implements ResumableBody {
       const resume = first !== undefined && this.delivered > 0 && canResume(first);
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(this.target, {
+        response = await request(target, {
           dispatcher,
           method: "GET",
           headers: this.requestHeaders(resume ? first : undefined),
@@ -158,11 +151,7 @@ class ResumableGet implements ResumableBody {
         const changed = sameRepresentation(first, rep);
         if (changed !== undefined) {
           discard(body);
-          throw new HttpError("HTTP_BODY_CHANGED", `GET ${this.url} changed between attempts (${changed}); its ${this.delivered} bytes already read cannot be continued`, {
-            url: this.url,
-            attempts: attempt,
-            status,
-          });
+          throw this.changedError(`${changed}; the ${this.delivered} bytes already read cannot be continued`, attempt, status);
         }
         skip = this.delivered;
       }
@@ -197,7 +186,14 @@ class ResumableGet implements ResumableBody {
         for (;;) {
           let chunk = pump.next();
           if (chunk !== null && !Buffer.isBuffer(chunk)) chunk = await chunk;
-          if (chunk === null) return;
+          if (chunk === null) {
+            if (skip > 0) {
+              // The restarted body is shorter than what was already delivered: another version.
+              const end = this.delivered - skip;
+              throw this.changedError(`it now ends at byte ${end}, before the ${this.delivered} bytes already read`, attempt, status);
+            }
+            return;
+          }
           // Chunks already queued must not trickle out after a user abort.
           if (opts.signal?.aborted) throw opts.signal.reason;
           if (skip > 0) {
@@ -212,6 +208,7 @@ class ResumableGet implements ResumableBody {
           yield chunk;
         }
       } catch (err) {
+        if (err instanceof HttpError && err.code === "HTTP_BODY_CHANGED") throw err;
         // Positions are in raw bytes of the whole representation: the user can compare them with the file.
         const offset = status === 206 ? startDelivered : 0;
         const failure: AttemptFailure = { ...classifyError(err, true), bytesReceived: offset + pump.rawBytes };
@@ -222,6 +219,10 @@ class ResumableGet implements ResumableBody {
         pump.destroy();
       }
     }
+  }
+
+  private changedError(detail: string, attempts: number, status: number): HttpError {
+    return new HttpError("HTTP_BODY_CHANGED", `GET ${this.url} changed between attempts (${detail})`, { url: this.url, attempts, status });
   }
 
   private requestHeaders(resumeFrom: Representation | undefined): Record<string, string> {
@@ -238,55 +239,4 @@ class ResumableGet implements ResumableBody {
     }
     return headers;
   }
-}
-
-function contentLength(headers: IncomingHttpHeaders): number | undefined {
-  const v = headerValue(headers, "content-length");
-  if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;
-  return Number(v);
-}
-
-function describe(headers: IncomingHttpHeaders): Omit<Representation, "encoding"> & { encoding: Encoding | undefined } {
-  return {
-    encoding: parseEncoding(headerValue(headers, "content-encoding")),
-    etag: headerValue(headers, "etag"),
-    lastModified: headerValue(headers, "last-modified"),
-    length: contentLength(headers),
-    acceptRanges: (headerValue(headers, "accept-ranges") ?? "").toLowerCase().includes("bytes"),
-  };
-}
-
-// Resuming is only safe with a strong validator to send in If-Range: a weak ETag may not be used there.
-function canResume(rep: Representation): boolean {
-  if (!rep.acceptRanges || rep.encoding !== "identity" || rep.length === undefined) return false;
-  if (rep.etag !== undefined) return !rep.etag.startsWith("W/");
-  return rep.lastModified !== undefined;
-}
-
-/** Why a 206 cannot continue the body at `offset`, or undefined when it can. */
-function checkPartial(headers: IncomingHttpHeaders, first: Representation, offset: number): string | undefined {
-  if (parseEncoding(headerValue(headers, "content-encoding")) !== "identity") return "it is encoded";
-  const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec((headerValue(headers, "content-range") ?? "").trim());
-  if (!range) return "no valid Content-Range";
-  const [, start, end, total] = range;
-  if (Number(start) !== offset) return `it starts at byte ${start}, not ${offset}`;
-  if (total !== String(first.length)) return `its total ${total} differs from ${first.length}`;
-  if (Number(end) !== (first.length as number) - 1) return `it ends at byte ${end}, not at the end`;
-  const etag = headerValue(headers, "etag");
-  if (first.etag !== undefined && etag !== undefined && etag !== first.etag) return "its ETag differs";
-  return undefined;
-}
-
-/** What differs between two full responses of what must be the same body, or undefined. */
-function sameRepresentation(first: Representation, next: Representation): string | undefined {
-  if (next.encoding !== first.encoding) return undefined; // different bytes on the wire, same decoded body assumed
-  const strip = (e: string): string => e.replace(/^W\//, "");
-  if (first.etag !== undefined && next.etag !== undefined && strip(first.etag) !== strip(next.etag)) return "ETag differs";
-  if (first.length !== undefined && next.length !== undefined && first.length !== next.length) {
-    return `length ${next.length} instead of ${first.length}`;
-  }
-  if (first.etag === undefined && first.lastModified !== undefined && next.lastModified !== undefined && first.lastModified !== next.lastModified) {
-    return "Last-Modified differs";
-  }
-  return undefined;
 }

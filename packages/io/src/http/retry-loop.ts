@@ -57,7 +57,7 @@ export function finalError(f: AttemptFailure, attempts: number, method: string, 
       break;
     case "HTTP_BODY_CHANGED":
     case "HTTP_PROTOCOL":
-      message = `${method} ${url}: ${f.reason} ${after}`;
+      message = f.detail !== undefined ? `${method} ${url}: ${f.detail} (${f.reason}) ${after}` : `${method} ${url}: ${f.reason} ${after}`;
       break;
     default:
       message = `${method} ${url} failed (${f.reason}) ${after}`;

@@ -15,6 +15,22 @@ describe("readDataset encoding", () => {
     expect(got.features[3]![0]).toBe(Math.fround(1.5e10));
   });
 
+  it("parses numbers to the exact double JSON.parse gives (seen through an extra column)", async () => {
+    let seed = 7;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const numbers: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = String(next() % 10 ** (1 + (i % 9)));
+      const point = next() % (digits.length + 1);
+      const text = point === digits.length ? digits : `${digits.slice(0, point) || "0"}.${digits.slice(point)}`;
+      numbers.push(`${i % 3 === 0 ? "-" : ""}${text}${i % 5 === 0 ? `e${(next() % 40) - 20}` : ""}`);
+    }
+    const text = `{"metadata":{"columns":["user_id","a"]},"data":[${numbers.map((n, i) => `[${i},${n}]`).join(",")}]}`;
+    const got = await collect(read(text, [{ column: "a" }], { extraColumns: ["a"] }));
+    expect(got.extras.a).toEqual(numbers.map((n) => JSON.parse(n) as number));
+    expect(got.features.map((r) => r[0])).toEqual(numbers.map((n) => Math.fround(JSON.parse(n) as number)));
+  });
+
   it("reads true/false and the strings \"true\"/\"false\" as 1/0", async () => {
     const text = dataset(["user_id", "b"], [["u1", true], ["u2", false], ["u3", "true"], ["u4", "false"]]);
     const reader = read(text, [{ column: "b", kind: "boolean" }]);

@@ -3,6 +3,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 
 export interface ServeOptions {
   etag?: string;
+  lastModified?: string;
   /** Honour Range/If-Range and advertise Accept-Ranges. */
   ranges?: boolean;
   encoding?: "gzip" | "deflate" | "br";
@@ -34,13 +35,14 @@ export async function serveBytes(req: IncomingMessage, res: ServerResponse, data
   let payload = encoding ? encode(data, encoding) : data;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (o.etag) headers.etag = o.etag;
+  if (o.lastModified) headers["last-modified"] = o.lastModified;
   if (encoding) headers["content-encoding"] = encoding;
   let status = 200;
   if (o.ranges && !encoding) {
     headers["accept-ranges"] = "bytes";
     const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ""));
     const ifRange = req.headers["if-range"];
-    if (range && (ifRange === undefined || ifRange === o.etag)) {
+    if (range && (ifRange === undefined || ifRange === (o.etag ?? o.lastModified))) {
       const start = Number(range[1]);
       status = 206;
       headers["content-range"] = `bytes ${start}-${data.length - 1}/${data.length}`;

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpError, openBody, type RetryInfo } from "../../src/http/index.js";
 import { collect, recordingSleep, sameBytes, startServer, testBytes, type TestServer } from "../helpers/http-server.js";
@@ -102,6 +103,48 @@ describe("openBody", () => {
     expect(second?.["accept-encoding"]).toBe("identity");
   });
 
+  it("resumes with Last-Modified in If-Range when there is no ETag", async () => {
+    const { sleep } = recordingSleep();
+    const lastModified = "Wed, 02 Dec 2026 10:00:00 GMT";
+    server = await startServer((req, res, i) => serveBytes(req, res, data, { lastModified, ranges: true, ...(i === 0 ? { resetAfter: 0.5 } : {}) }));
+    const body = openBody(`${server.url}/d`, { sleep });
+    expect(sameBytes(await collect(body), data)).toBe("same");
+    expect(body.stats()).toMatchObject({ resumes: 1, restarts: 0 });
+    expect(server.requests[1]?.headers["if-range"]).toBe(lastModified);
+  });
+
+  it("falls back to a full restart when a 206 starts at the wrong byte", async () => {
+    const { sleep } = recordingSleep();
+    const reasons: string[] = [];
+    server = await startServer((req, res, i) => {
+      if (i === 1) {
+        // Off by one: taking it would duplicate a byte.
+        const start = Number(/bytes=(\d+)-/.exec(String(req.headers.range))?.[1]) - 1;
+        const part = data.subarray(start);
+        res.writeHead(206, { etag: '"r"', "content-range": `bytes ${start}-${data.length - 1}/${data.length}`, "content-length": String(part.length) });
+        res.end(part);
+        return;
+      }
+      return serveBytes(req, res, data, { etag: '"r"', ranges: true, ...(i === 0 ? { resetAfter: 0.5 } : {}) });
+    });
+    const body = openBody(`${server.url}/d`, { sleep, onRetry: (r) => reasons.push(r.reason) });
+    expect(sameBytes(await collect(body), data)).toBe("same");
+    expect(body.stats()).toMatchObject({ attempts: 3, resumes: 0, restarts: 1 });
+    expect(reasons[1]).toMatch(/^unusable partial response: it starts at byte/);
+    expect(server.requests[2]?.headers.range).toBeUndefined();
+  });
+
+  it("keeps the cause and a hint when resets never stop", async () => {
+    const { sleep } = recordingSleep();
+    server = await startServer((req, res) => serveBytes(req, res, data, { resetAfter: 0.3 }));
+    const err = (await collect(openBody(`${server.url}/d`, { sleep, retry: { maxAttempts: 2 } })).catch((e: unknown) => e)) as HttpError;
+    expect(err).toBeInstanceOf(HttpError);
+    expect(["HTTP_NETWORK", "HTTP_TRUNCATED"]).toContain(err.code);
+    expect(err.attempts).toBe(2);
+    expect(err.hint.length).toBeGreaterThan(10);
+    expect((err.cause as { code?: string }).code).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
+  });
+
   it("restarts a gzip body after a reset and skips what it already delivered", async () => {
     const { sleep } = recordingSleep();
     const big = testBytes(2_000_000, 3);
@@ -140,6 +183,43 @@ describe("openBody", () => {
     const body = openBody(`${server.url}/d`, { sleep });
     expect(sameBytes(await collect(body), data)).toBe("same");
     expect(body.stats()).toMatchObject({ attempts: 2, restarts: 1 });
+  });
+
+  it("retries a corrupt gzip body and names the problem when it stays corrupt", async () => {
+    const { sleep } = recordingSleep();
+    const reasons: string[] = [];
+    const bad = gzipSync(data);
+    const mid = Math.floor(bad.length / 2);
+    bad[mid] = (bad[mid] ?? 0) ^ 0xff;
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { "content-encoding": "gzip", "content-length": String(bad.length) }).end(bad);
+    });
+    const err = (await collect(openBody(`${server.url}/d`, { sleep, retry: { maxAttempts: 2 }, onRetry: (r) => reasons.push(r.reason) })).catch(
+      (e: unknown) => e,
+    )) as HttpError;
+    expect(err.code).toBe("HTTP_PROTOCOL");
+    expect(err.message).toContain("the compressed body could not be decoded");
+    expect(reasons).toEqual(["Z_DATA_ERROR"]);
+  });
+
+  it("refuses a Content-Encoding it cannot decode, without retrying", async () => {
+    server = await startServer((_req, res) => {
+      res.writeHead(200, { "content-encoding": "zstd" }).end("xx");
+    });
+    const err = (await collect(openBody(`${server.url}/d`)).catch((e: unknown) => e)) as HttpError;
+    expect(err.code).toBe("HTTP_PROTOCOL");
+    expect(err.message).toContain('unsupported Content-Encoding "zstd"');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("fails a URL that is not absolute http(s) before sending anything", async () => {
+    for (const url of ["http://", "ftp://127.0.0.1/x?sig=1", "data.json"]) {
+      const err = (await collect(openBody(url)).catch((e: unknown) => e)) as HttpError;
+      expect(err).toBeInstanceOf(HttpError);
+      expect(err.code).toBe("HTTP_INVALID_URL");
+      expect(err.attempts).toBe(0);
+      expect(err.message).not.toContain("sig=1");
+    }
   });
 
   it("retries a body that stalls past the idle timeout", async () => {
@@ -183,6 +263,16 @@ describe("openBody", () => {
     expect(sameBytes(got, data.subarray(0, got.length))).toBe("same");
   });
 
+  it("refuses a restarted body that ends before the bytes already delivered", async () => {
+    const { sleep } = recordingSleep();
+    server = await startServer((req, res, i) =>
+      i === 0 ? serveBytes(req, res, data, { chunked: true, resetAfter: 200_000 }) : serveBytes(req, res, data.subarray(0, 50_000), { chunked: true }),
+    );
+    const err = (await collect(openBody(`${server.url}/d`, { sleep })).catch((e: unknown) => e)) as HttpError;
+    expect(err.code).toBe("HTTP_BODY_CHANGED");
+    expect(err.message).toContain("it now ends at byte 50000");
+  });
+
   it("stops at once on a user abort, without retrying", async () => {
     const { sleep, delays } = recordingSleep();
     server = await startServer((req, res) => serveBytes(req, res, data, { stallAfter: 64_000 }));
@@ -224,6 +314,26 @@ describe("openBody", () => {
     await collect(body);
     expect(() => body[Symbol.asyncIterator]()).toThrow(TypeError);
   });
+
+  for (const encoding of [undefined, "gzip"] as const) {
+    it(`holds a fast server back for a slow consumer without losing bytes (${encoding ?? "identity"})`, async () => {
+      const { sleep } = recordingSleep();
+      const big = testBytes(8_000_000, 11);
+      server = await startServer((req, res, i) =>
+        serveBytes(req, res, big, { etag: '"s"', ranges: true, ...(encoding ? { encoding } : {}), ...(i === 0 ? { resetAfter: 0.6 } : {}) }),
+      );
+      const body = openBody(`${server.url}/d`, { sleep });
+      const parts: Buffer[] = [];
+      let n = 0;
+      for await (const chunk of body) {
+        parts.push(chunk);
+        // Slow enough that the 2 MiB queue fills and the socket is paused.
+        if (++n % 4 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(sameBytes(Buffer.concat(parts), big)).toBe("same");
+      expect(body.stats().attempts).toBe(2);
+    });
+  }
 
   it("frees the connection when the consumer stops early", async () => {
     server = await startServer((req, res) => serveBytes(req, res, testBytes(5_000_000)));
