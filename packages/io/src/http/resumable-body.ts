@@ -89,8 +89,13 @@ class ResumableGet implements ResumableBody {
     const dispatcher = resolveDispatcher(opts);
     let first: Representation | undefined;
 
+    // The retry budget counts failures in a row without progress: a long body (a 10M-user slice is ~3 GB)
+    // may see more transient resets than maxAttempts and still finish, while a body that never advances
+    // gives up after maxAttempts. Every attempt that fails with progress delivered new bytes, so the loop ends.
+    let streak = 0;
     for (let attempt = 1; ; attempt++) {
       this.attempts = attempt;
+      streak++;
       if (opts.signal?.aborted) throw abortedError("GET", this.url, attempt - 1, opts.signal.reason);
       const resume = first !== undefined && this.delivered > 0 && canResume(first);
       let response: Dispatcher.ResponseData;
@@ -104,7 +109,7 @@ class ResumableGet implements ResumableBody {
           bodyTimeout: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
         });
       } catch (err) {
-        await afterFailure(classifyError(err, false), attempt, policy, "GET", this.url, opts);
+        await afterFailure(classifyError(err, false), streak, policy, "GET", this.url, opts);
         continue;
       }
 
@@ -120,7 +125,7 @@ class ResumableGet implements ResumableBody {
           retryAfter: headerValue(headers, "retry-after"),
           bodyExcerpt: excerpt,
         };
-        await afterFailure(failure, attempt, policy, "GET", this.url, opts);
+        await afterFailure(failure, streak, policy, "GET", this.url, opts);
         continue;
       }
 
@@ -131,7 +136,7 @@ class ResumableGet implements ResumableBody {
       if (described.encoding === undefined) {
         discard(body);
         const reason = `unsupported Content-Encoding "${headerValue(headers, "content-encoding")}"`;
-        await afterFailure({ code: "HTTP_PROTOCOL", reason, retryable: false, cause: undefined }, attempt, policy, "GET", this.url, opts);
+        await afterFailure({ code: "HTTP_PROTOCOL", reason, retryable: false, cause: undefined }, streak, policy, "GET", this.url, opts);
         continue;
       }
       const rep: Representation = { ...described, encoding: described.encoding };
@@ -157,7 +162,7 @@ class ResumableGet implements ResumableBody {
       }
       if (setup !== undefined) {
         discard(body);
-        await afterFailure(setup, attempt, policy, "GET", this.url, opts);
+        await afterFailure(setup, streak, policy, "GET", this.url, opts);
         continue;
       }
       const encoding = rep.encoding;
@@ -214,7 +219,8 @@ class ResumableGet implements ResumableBody {
         const failure: AttemptFailure = { ...classifyError(err, true), bytesReceived: offset + pump.rawBytes };
         const expectedTotal = status === 206 ? first?.length : expectedRaw;
         if (expectedTotal !== undefined) failure.bytesExpected = expectedTotal;
-        await afterFailure(failure, attempt, policy, "GET", this.url, opts);
+        if (this.delivered > startDelivered) streak = 1;
+        await afterFailure(failure, streak, policy, "GET", this.url, opts);
       } finally {
         pump.destroy();
       }

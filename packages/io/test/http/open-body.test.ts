@@ -145,6 +145,16 @@ describe("openBody", () => {
     expect((err.cause as { code?: string }).code).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
   });
 
+  it("counts the retry budget per failure without progress, so a long body outlives many resets", async () => {
+    const { sleep } = recordingSleep();
+    // Every response resets 40,000 bytes in: 8 resets for 300,000 bytes, more than maxAttempts in total.
+    server = await startServer((req, res) => serveBytes(req, res, data, { etag: '"p"', ranges: true, resetAfter: 40_000 }));
+    const body = openBody(`${server.url}/d`, { sleep, retry: { maxAttempts: 3 } });
+    expect(sameBytes(await collect(body), data)).toBe("same");
+    expect(body.stats().attempts).toBeGreaterThan(3);
+    expect(body.stats().resumes).toBe(body.stats().attempts - 1);
+  });
+
   it("restarts a gzip body after a reset and skips what it already delivered", async () => {
     const { sleep } = recordingSleep();
     const big = testBytes(2_000_000, 3);
@@ -199,7 +209,8 @@ describe("openBody", () => {
     )) as HttpError;
     expect(err.code).toBe("HTTP_PROTOCOL");
     expect(err.message).toContain("the compressed body could not be decoded");
-    expect(reasons).toEqual(["Z_DATA_ERROR"]);
+    // The first attempt delivered the bytes before the damage (progress, a fresh budget); the second did not.
+    expect(reasons).toEqual(["Z_DATA_ERROR", "Z_DATA_ERROR"]);
   });
 
   it("refuses a Content-Encoding it cannot decode, without retrying", async () => {
