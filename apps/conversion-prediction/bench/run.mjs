@@ -3,7 +3,9 @@
 //      TypeScript dot product, on a 30-input logistic model;
 //   B. the batch stage as the platform runs it (`node dist/main.js manifest.json results.json`) on a
 //      generated slice served from loopback: download, decode, score, write, dedupe, upload; wall time
-//      and peak RSS (/usr/bin/time) per sub-batch size.
+//      and peak RSS (/usr/bin/time) per sub-batch size;
+//   C. where the stage's time goes, in this process on the same slice: the reader alone, + scoring,
+//      + writing data.json (with the dedupe table).
 // Usage: node bench/run.mjs [--users 1000000] [--runs 3] [--skip-stage]
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
@@ -12,6 +14,7 @@ import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { openDataJsonWriter, readDataset } from "@batchkit/io";
 import { exportLogisticModel, loadScoringModel, predictLogistic } from "../dist/index.js";
 import { features, writeSlice } from "./slice.mjs";
 
@@ -112,6 +115,7 @@ async function stageBench() {
   for (const subBatchSize of [8192, 65536]) {
     const walls = [];
     const rss = [];
+    const inner = [];
     for (let r = 0; r < runs; r++) {
       const cwd = await mkdtemp(join(dir, "run-"));
       const manifest = {
@@ -131,15 +135,43 @@ async function stageBench() {
       if (status !== "success") throw new Error(`batch stage failed:\n${result.stderr}`);
       walls.push(wall);
       rss.push(kb / 1024);
+      // The stage's own time (download to upload), without process start and module loading.
+      inner.push(Number(/scored .* seconds=([\d.]+)/.exec(result.stderr)?.[1] ?? Number.NaN));
       await rm(cwd, { recursive: true, force: true });
     }
-    rowsOut.push({ subBatchSize, wall: median(walls), rss: Math.max(...rss), upload: uploaded });
+    rowsOut.push({ subBatchSize, wall: median(walls), stage: median(inner), rss: Math.max(...rss), upload: uploaded });
   }
+  const phases = [];
+  const scorer = await loadScoringModel(onnx, { featureCount: features.length });
+  // One untimed pass first, so that JIT warm-up is not charged to the first phase.
+  for await (const _ of readDataset(`${base}/slice`, { features: features.map((column) => ({ column })), tmpDir: dir })) void _;
+  for (const mode of ["read", "read + score", "read + score + write"]) {
+    const times = [];
+    for (let r = 0; r < runs; r++) {
+      const t1 = performance.now();
+      const reader = readDataset(`${base}/slice`, { features: features.map((column) => ({ column })), tmpDir: dir, trackDuplicates: mode.endsWith("write") });
+      const writer = mode.endsWith("write") ? await openDataJsonWriter(join(dir, "data.json"), { category: "Predictions", properties: ["Rating"] }) : undefined;
+      for await (const batch of reader) {
+        if (mode === "read") continue;
+        const scores = await scorer.score(batch.features, batch.rows);
+        writer?.writeScores(batch.userIds, scores, batch.rows);
+      }
+      await writer?.close({ dedupe: reader.stats().duplicates.keys() });
+      times.push(performance.now() - t1);
+    }
+    phases.push({ mode, ms: median(times) });
+  }
+  await scorer.release();
   server.close();
+  console.log(`\n## C. In-process phases, ${fmt(users)} users from loopback (median of ${runs})\n`);
+  console.log("| phases | s | users/s | vs read only |\n| --- | --- | --- | --- |");
+  for (const p of phases) console.log(`| ${p.mode} | ${(p.ms / 1000).toFixed(2)} | ${fmt((users / p.ms) * 1000)} | ${(p.ms / phases[0].ms).toFixed(2)}x |`);
   console.log(`\n## B. Batch stage, ${fmt(users)}-user slice from loopback (median of ${runs}; RSS = max)\n`);
-  console.log("| sub-batch | wall s | users/s | peak RSS MB | data.json MB |\n| --- | --- | --- | --- | --- |");
+  console.log("| sub-batch | process wall s | users/s (wall) | stage s | users/s (stage) | peak RSS MB | data.json MB |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const r of rowsOut) {
-    console.log(`| ${r.subBatchSize} | ${r.wall.toFixed(2)} | ${fmt(users / r.wall)} | ${r.rss.toFixed(0)} | ${(r.upload / 1e6).toFixed(1)} |`);
+    const cells = [r.subBatchSize, r.wall.toFixed(2), fmt(users / r.wall), r.stage.toFixed(2), fmt(users / r.stage), r.rss.toFixed(0), (r.upload / 1e6).toFixed(1)];
+    console.log(`| ${cells.join(" | ")} |`);
   }
   await rm(dir, { recursive: true, force: true });
 }

@@ -10,11 +10,15 @@ export class ScoreSummary {
   add(scores: Float32Array): void {
     const bins = this.bins;
     const last = bins.length - 1;
+    let sum = 0;
     for (let i = 0; i < scores.length; i++) {
       const p = scores[i]!;
-      this.sum += p;
-      bins[Math.min(last, Math.max(0, Math.round(p * last)))]! += 1;
+      sum += p;
+      // Scores are checked to lie in [0, 1] before they get here; the clamp only guards the index.
+      const bin = (p * last + 0.5) | 0;
+      bins[bin > last ? last : bin < 0 ? 0 : bin]! += 1;
     }
+    this.sum += sum;
     this.users += scores.length;
   }
 

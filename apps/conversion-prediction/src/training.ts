@@ -156,7 +156,8 @@ export async function trainConversionModel(
   }
   const rate = positives / trainingUsers;
   context.log?.info("fitting", { users: fitted.rows, inputs: width, l2: settings.l2 });
-  const design = encodeDesign(fitted.inputs, fitted.rows, pipeline);
+  // In place: the raw training inputs are not needed once standardised.
+  const design = encodeDesign(fitted.inputs, fitted.rows, pipeline, fitted.inputs);
   const model = fitLogisticRegression(design, fitted.labels, { l2: settings.l2 });
   const trainProbabilities = predictLogistic(model, design);
   const held = validation.view();

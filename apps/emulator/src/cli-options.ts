@@ -9,6 +9,7 @@ export const HELP = `batchkit emulator: a local Stormly stand-in
 Usage:
   node dist/cli.js run   [options]   run a plugin's whole lifecycle on the demo project, print the summary
   node dist/cli.js serve [options]   keep the emulator up and print the developer endpoints and keys
+  node dist/cli.js query "SQL"       query the user properties store of the work dir (tables runs, user_properties)
   node dist/cli.js --help
 
 Options (environment equivalents in brackets):
@@ -39,7 +40,9 @@ Faults (for testing a plugin's resilience):
 `;
 
 export interface CliOptions {
-  command: "run" | "serve" | "help";
+  command: "run" | "serve" | "query" | "help";
+  /** query: the SQL text. */
+  sql?: string;
   users: number;
   seed: number;
   maxBatchSize?: number;
@@ -119,8 +122,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   };
   const first = positionals[0];
   const command = values.help === true || first === undefined || first === "help" ? "help" : first;
-  if (command !== "run" && command !== "serve" && command !== "help") {
-    throw new EmulatorError("EMULATOR_OPTIONS_INVALID", `unknown command ${JSON.stringify(first)}`, { hint: "Use run, serve or --help." });
+  if (command !== "run" && command !== "serve" && command !== "query" && command !== "help") {
+    throw new EmulatorError("EMULATOR_OPTIONS_INVALID", `unknown command ${JSON.stringify(first)}`, { hint: "Use run, serve, query or --help." });
+  }
+  if (command === "query" && (positionals[1] === undefined || positionals[1].trim() === "")) {
+    throw new EmulatorError("EMULATOR_OPTIONS_INVALID", "query needs the SQL text as its argument", {
+      hint: 'Run e.g. node dist/cli.js query "SELECT COUNT(*) FROM user_properties".',
+    });
   }
   const initial = str("initial-dataset");
   if (initial !== undefined && initial !== "0_sec" && initial !== "latest" && initial !== "95_pct") {
@@ -160,6 +168,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     port: within("port", num("port", "int"), 0, 65535) ?? 4100,
     faults,
   };
+  if (command === "query") out.sql = positionals[1] as string;
   const maxBatchSize = within("max-batch-size", num("max-batch-size", "int"), 1, MAX_USERS);
   if (maxBatchSize !== undefined) out.maxBatchSize = maxBatchSize;
   const concurrency = within("concurrency", num("concurrency", "int"), 1, 1024);

@@ -11,6 +11,7 @@ import { defaultPluginCommand } from "./default-plugin.js";
 import { Emulator } from "./emulator.js";
 import { EmulatorError } from "./errors.js";
 import { ProgressBar } from "./progress.js";
+import { PropertyStore, STORE_FILE } from "./store.js";
 import { runLifecycle } from "./run-loop.js";
 import { formatSummary } from "./summary.js";
 
@@ -45,6 +46,21 @@ async function run(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const workDir = resolve(o.workDir);
+  if (o.command === "query") {
+    const path = join(workDir, STORE_FILE);
+    if (!existsSync(path)) {
+      throw new EmulatorError("EMULATOR_OPTIONS_INVALID", `no user properties store at ${path}`, {
+        hint: "Run the lifecycle first (node dist/cli.js run), or pass the --work-dir it used.",
+      });
+    }
+    const store = new PropertyStore(path);
+    try {
+      for (const row of store.query(o.sql as string)) process.stdout.write(`${JSON.stringify(row)}\n`);
+    } finally {
+      store.close();
+    }
+    return 0;
+  }
   await mkdir(workDir, { recursive: true });
 
   if (o.command === "serve") {
@@ -67,7 +83,7 @@ async function run(argv: readonly string[]): Promise<number> {
         `  curl -X POST ${emulator.url}/api/developer/initial_dataset/0_sec ${h}`,
         `  curl ${emulator.url}/api/developer/get_manifest/initial ${h} > manifest.json`,
         `  curl '${emulator.url}/api/developer/get_manifest/trainMore?datasets=train_0' ${h} > trainMore-manifest.json`,
-        `  curl '${emulator.url}/api/developer/get_manifest/batch?maxBatchSize=10000&options={}' ${h} > batch-manifest.json`,
+        `  curl '${emulator.url}/api/developer/get_manifest/batch?maxBatchSize=10000&options=%7B%7D' ${h} > batch-manifest.json`,
         "",
         `work dir: ${workDir}. Ctrl-C stops.`,
         "",

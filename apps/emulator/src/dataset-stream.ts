@@ -71,7 +71,11 @@ export async function serveDataset(
   async function* body(): AsyncGenerator<Buffer> {
     let sent = 0;
     let stalledMidway = false;
-    if (slowMs > 0) await sleep(slowMs);
+    if (slowMs > 0) {
+      // Headers out first, so the stall is in the body (a body timeout), not before the response.
+      res.flushHeaders();
+      await sleep(slowMs);
+    }
     async function* parts(): AsyncGenerator<Buffer> {
       yield prefix;
       for (let i = 0; i < spans.length; i++) {

@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { redactUrl } from "@batchkit/manifest";
 import { serveDataset, parseRange } from "./dataset-stream.js";
-import { Datasets, type DatasetRef, INITIAL_KINDS, type Moment, momentOfKey } from "./datasets.js";
+import { Datasets } from "./datasets.js";
 import { DemoProject } from "./demo-project.js";
 import { COLUMNS } from "./demo-schema.js";
 import { FaultInjector, type FaultOptions } from "./faults.js";
-import { buildManifest } from "./manifests.js";
+import { type DeveloperSession, getManifest, postInitialDataset } from "./developer-endpoints.js";
 import { hash32 } from "./random.js";
 import { UrlSigner } from "./signing.js";
 import { Storage, safeSegments } from "./storage.js";
@@ -70,10 +70,11 @@ export class Emulator {
   private readonly log: ((line: string) => void) | undefined;
   /** Upload scope id -> storage key prefix (project/stage[/batch]). */
   private readonly uploadScopes = new Map<string, string>();
+  private readonly scopeIds = new Map<string, string>();
   /** Storage keys that already got their one expired URL (fault `expiredUrls`). */
   private readonly expiredIssued = new Set<string>();
   /** Developer session: the initial dataset's moment once POSTed. */
-  private developerInitial: Moment | undefined;
+  readonly developer: DeveloperSession = {};
   private baseUrl = "";
   /** Requests served, by route, for the summary and tests. */
   readonly requests = { datasets: 0, uploadUrls: 0, uploads: 0, downloads: 0, developer: 0 };
@@ -132,11 +133,12 @@ export class Emulator {
 
   /** A URL that answers signed PUT URLs for files under storage key `project/<prefix>`. */
   uploadUrl(prefix: string): string {
-    let id = "";
-    for (const [k, v] of this.uploadScopes) if (v === `${this.projectId}/${prefix}`) id = k;
-    if (id === "") {
+    const key = `${this.projectId}/${prefix}`;
+    let id = this.scopeIds.get(key);
+    if (id === undefined) {
       id = `u${this.uploadScopes.size.toString(36)}${randomBytes(4).toString("hex")}`;
-      this.uploadScopes.set(id, `${this.projectId}/${prefix}`);
+      this.uploadScopes.set(id, key);
+      this.scopeIds.set(key, id);
     }
     return `${this.baseUrl}/api/developer/upload_url/${this.projectId}/${id}`;
   }
@@ -169,11 +171,13 @@ export class Emulator {
       }
       if (path.startsWith("/api/developer/initial_dataset/") && method === "POST") {
         req.resume();
-        this.postInitialDataset(res, decodeURIComponent(path.slice("/api/developer/initial_dataset/".length)));
+        const answer = postInitialDataset(this, decodeURIComponent(path.slice("/api/developer/initial_dataset/".length)));
+        sendJson(res, answer.status, answer.body);
         return;
       }
       if (path.startsWith("/api/developer/get_manifest/") && method === "GET") {
-        this.getManifest(res, decodeURIComponent(path.slice("/api/developer/get_manifest/".length)), url.searchParams);
+        const answer = getManifest(this, decodeURIComponent(path.slice("/api/developer/get_manifest/".length)), url.searchParams);
+        sendJson(res, answer.status, answer.body);
         return;
       }
       sendJson(res, 405, { error: "method_not_allowed" });
@@ -261,80 +265,5 @@ export class Emulator {
       nowMs -= (this.signedUrlSeconds + 60) * 1000;
     }
     sendText(res, 200, this.signer.sign(this.baseUrl, "PUT", storagePath, { expiresSeconds: this.signedUrlSeconds, nowMs }));
-  }
-
-  private postInitialDataset(res: ServerResponse, kind: string): void {
-    const moment = INITIAL_KINDS[kind];
-    if (moment === undefined) {
-      sendJson(res, 400, { error: "bad_kind", message: `initial_dataset kind must be one of ${Object.keys(INITIAL_KINDS).join(", ")}` });
-      return;
-    }
-    this.developerInitial = moment;
-    const ref = this.datasets.register("initial", moment);
-    const ready = this.datasets.isReady(ref);
-    void this.datasets.file(ref).catch(() => undefined);
-    sendJson(res, ready ? 200 : 202, { status: ready ? "ready" : "preparing", kind, users: this.project.users });
-  }
-
-  /** GET get_manifest/<stage>: a manifest for local development, or a status while the dataset is prepared. */
-  private getManifest(res: ServerResponse, stage: string, query: URLSearchParams): void {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(stage)) {
-      sendJson(res, 400, { error: "bad_stage", message: "stage names are letters, digits, _ and -" });
-      return;
-    }
-    const initial = this.datasets.register("initial", this.developerInitial ?? (INITIAL_KINDS["0_sec"] as Moment));
-    if (!this.datasets.isReady(initial)) {
-      void this.datasets.file(initial).catch(() => undefined);
-      sendJson(res, 202, {
-        status: "preparing",
-        message: `The initial dataset (${this.project.users} users) is being prepared; ask again in a moment.`,
-      });
-      return;
-    }
-    const refs: DatasetRef[] = [initial];
-    const extra = (query.get("datasets") ?? (stage === "initial" || stage === "batch" ? "" : "train_0")).split(",").filter((s) => s !== "");
-    if (stage === "batch") extra.push("latest");
-    for (const key of extra) {
-      const moment = momentOfKey(key);
-      if (moment === null) {
-        sendJson(res, 400, { error: "bad_dataset", message: `dataset key ${JSON.stringify(key)} names no moment (use latest or train_<seconds>)` });
-        return;
-      }
-      refs.push(this.datasets.register(key, moment));
-    }
-    const downloadUrls: Record<string, string> = {};
-    for (const s of (query.get("downloads") ?? "initial,trainMore").split(",").filter((x) => x !== "" && x !== stage)) {
-      downloadUrls[s] = this.downloadUrl(s);
-    }
-    let range: { start: number; end: number } | undefined;
-    if (stage === "batch") {
-      const size = Number(query.get("maxBatchSize") ?? 10_000);
-      const end = Number.isFinite(size) && size < this.project.users ? (this.project.randoms[Math.max(1, Math.floor(size))] ?? 1) : 1;
-      range = { start: 0, end };
-    }
-    let options: Record<string, unknown> = {};
-    const optionsText = query.get("options");
-    if (optionsText !== null) {
-      try {
-        options = JSON.parse(optionsText) as Record<string, unknown>;
-      } catch {
-        sendJson(res, 400, { error: "bad_options", message: "options must be a JSON object" });
-        return;
-      }
-    }
-    sendJson(
-      res,
-      200,
-      buildManifest({
-        stage,
-        baseUrl: this.baseUrl,
-        users: this.project.users,
-        datasets: refs,
-        ...(range === undefined ? {} : { range }),
-        downloadUrls,
-        uploadUrl: this.uploadUrl(stage === "batch" ? "batch/dev" : stage),
-        options,
-      }),
-    );
   }
 }

@@ -14,7 +14,7 @@ import { EmulatorError } from "./errors.js";
 import { buildManifest } from "./manifests.js";
 import { describeCommand, type PluginCommand, runPluginProcess } from "./plugin-process.js";
 import type { ProgressState } from "./progress.js";
-import { PropertyStore } from "./store.js";
+import { PropertyStore, STORE_FILE } from "./store.js";
 import { auc, distribution, type RunSummary, type StageTiming } from "./summary.js";
 
 export interface LifecycleOptions extends EmulatorOptions {
@@ -106,7 +106,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
   const timings: StageTiming[] = [];
   const say = options.onStage ?? ((): void => undefined);
   const users = emulator.project.users;
-  const storePath = options.store === false ? null : join(emulator.workDir, "user-properties.sqlite");
+  const storePath = options.store === false ? null : join(emulator.workDir, STORE_FILE);
   const store = storePath === null ? null : new PropertyStore(storePath);
   store?.beginRun(runId, describeCommand(options.plugin), users);
   const result: LifecycleResult = {
@@ -141,7 +141,7 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
       ...(options.env === undefined ? {} : { env: options.env }),
     });
     stages.push({ stage, wallMs: run.wallMs, exitCode: run.exitCode, status: run.results?.status ?? null, peakRssBytes: run.peakRssBytes, dir: run.dir });
-    timings.push({ stage, wallMs: run.wallMs, users: users * datasets.length, processes: 1 });
+    timings.push({ stage, wallMs: run.wallMs, users, processes: 1 });
     const failure = processFailure(run, `stage ${stage}`, "EMULATOR_PLUGIN_FAILED");
     if (failure !== null) throw failure;
     say(`stage ${stage}: success in ${(run.wallMs / 1000).toFixed(2)} s`);

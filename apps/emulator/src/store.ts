@@ -5,6 +5,9 @@
  */
 import Database from "better-sqlite3";
 
+/** The store's file name inside a work directory. */
+export const STORE_FILE = "user-properties.sqlite";
+
 const ROWS_PER_STATEMENT = 100;
 const COLUMNS_PER_ROW = 5;
 

@@ -150,7 +150,10 @@ export function formatSummary(s: RunSummary): string {
   }
   if (s.storePath !== null) {
     lines.push(`  store: ${s.storePath}`);
-    if (s.exampleQuery !== null) lines.push(`  query: sqlite3 ${JSON.stringify(s.storePath)} ${JSON.stringify(s.exampleQuery)}`);
+    if (s.exampleQuery !== null) {
+      lines.push(`  query: sqlite3 ${JSON.stringify(s.storePath)} ${JSON.stringify(s.exampleQuery)}`);
+      lines.push(`     or: node dist/cli.js query ${JSON.stringify(s.exampleQuery)}   (from apps/emulator, with --work-dir if not the default)`);
+    }
   }
   return lines.join("\n");
 }

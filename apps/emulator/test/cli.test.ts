@@ -35,6 +35,7 @@ describe("parseCli", () => {
     expect(() => parseCli(["run"], { BATCHKIT_FAULT_RESET_RATE: "2" })).toThrow(/--fault-reset-rate .* must be a fraction in 0..1/);
     expect(() => parseCli(["run", "--bogus"], {})).toThrow(/bogus/);
     expect(() => parseCli(["launch"], {})).toThrow(/unknown command "launch"/);
+    expect(() => parseCli(["query"], {})).toThrow(/query needs the SQL text/);
     expect(() => parseCli(["run", "--initial-dataset", "today"], {})).toThrow(/0_sec, latest or 95_pct/);
   });
 });
@@ -56,6 +57,9 @@ describe("the CLI process", () => {
       expect(r.stdout).toContain("every user scored exactly once: yes");
       expect(existsSync(join(tmp.dir, "work", "user-properties.sqlite"))).toBe(true);
       expect(existsSync(join(tmp.dir, "work", "datasets"))).toBe(false);
+      const q = cli(["query", "SELECT COUNT(DISTINCT user_id) AS users, MIN(value) >= 0 AS sane FROM user_properties", "--work-dir", "work"], tmp.dir);
+      expect(q.status).toBe(0);
+      expect(q.stdout.trim()).toBe('{"users":2000,"sane":1}');
     } finally {
       tmp.cleanup();
     }

@@ -50,6 +50,7 @@ describe("developer endpoints", () => {
     expect(initial.value.stage).toBe("initial");
     expect(Object.keys(initial.value.dataUrls)).toEqual(["initial"]);
     expect(Object.keys(initial.value.getUploadUrls)).toEqual(["initial"]);
+    expect(initial.value.downloadUrls).toEqual({});
     expect(initial.value.metadata.datasets?.["initial"]?.fullDatasetSize).toBe(3000);
     expect(Object.keys(initial.value.metadata.features ?? {})).toHaveLength(COLUMNS.length - 9);
 
@@ -57,6 +58,8 @@ describe("developer endpoints", () => {
     if (!batch.ok) throw batch.error;
     expect(Object.keys(batch.value.dataUrls).sort()).toEqual(["initial", "latest", "train_0"]);
     expect(batch.value.options).toEqual({ a: 1 });
+    expect(Object.keys(batch.value.downloadUrls)).toEqual(["initial", "trainMore"]);
+    expect(Object.keys(batch.value.getUploadUrls)).toEqual(["batch"]);
     for (const url of Object.values(batch.value.dataUrls)) {
       const q = new URL(url).searchParams;
       expect(q.get("range_start_gt_or_eq")).toBe("0");
@@ -65,6 +68,25 @@ describe("developer endpoints", () => {
     // The first batch of 1000 users: exactly 1000 rows.
     const body = JSON.parse((await rawRequest(batch.value.dataUrls["latest"] as string)).body.toString()) as { data: unknown[] };
     expect(body.data).toHaveLength(1000);
+  });
+});
+
+describe("developer manifests for other stages", () => {
+  it("give a stage its requested datasets, the earlier stages' downloads and its own upload URL", async () => {
+    const m = parseManifest(await readyManifest("trainMore", "?datasets=train_0,train_6270"));
+    if (!m.ok) throw m.error;
+    expect(Object.keys(m.value.dataUrls)).toEqual(["initial", "train_0", "train_6270"]);
+    expect(m.value.metadata.datasets?.["train_6270"]?.moment).toEqual({ type: "since", seconds: 6270 });
+    expect(Object.keys(m.value.downloadUrls)).toEqual(["initial"]);
+    expect(Object.keys(m.value.getUploadUrls)).toEqual(["trainMore"]);
+  });
+
+  it("answer 400 to a dataset key without a moment, bad options or a bad stage name", async () => {
+    const headers = devHeaders(emu.keys);
+    await readyManifest("initial");
+    expect((await rawRequest(`${emu.url}/api/developer/get_manifest/trainMore?datasets=whenever`, { headers })).status).toBe(400);
+    expect((await rawRequest(`${emu.url}/api/developer/get_manifest/batch?options=%5B1%5D`, { headers })).status).toBe(400);
+    expect((await rawRequest(`${emu.url}/api/developer/get_manifest/a%20b`, { headers })).status).toBe(400);
   });
 });
 

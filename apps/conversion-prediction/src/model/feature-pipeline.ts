@@ -71,11 +71,18 @@ export function standardisation(pipeline: FeaturePipeline): { center: Float64Arr
 /**
  * Standardises model inputs (rows x inputWidth, row-major) into the design the regression fits on.
  * The constants are rounded to float32 as in the exported graph, so TypeScript and ONNX agree.
+ * `target` may be `inputs` itself, to standardise a large training sample without a second copy.
  */
-export function encodeDesign(inputs: ArrayLike<number>, rows: number, pipeline: FeaturePipeline): DesignMatrix {
+export function encodeDesign(
+  inputs: ArrayLike<number>,
+  rows: number,
+  pipeline: FeaturePipeline,
+  target?: Float32Array,
+): DesignMatrix {
   const { center, scale } = standardisation(pipeline);
   const width = center.length;
-  const values = new Float32Array(rows * width);
+  const values = target ?? new Float32Array(rows * width);
+  if (values.length < rows * width) throw new RangeError(`encodeDesign needs ${rows * width} values of room, got ${values.length}`);
   for (let j = 0; j < width; j++) {
     center[j] = Math.fround(center[j]!);
     scale[j] = Math.fround(scale[j]!);
@@ -84,5 +91,5 @@ export function encodeDesign(inputs: ArrayLike<number>, rows: number, pipeline: 
     const base = i * width;
     for (let j = 0; j < width; j++) values[base + j] = (inputs[base + j]! - center[j]!) * scale[j]!;
   }
-  return { values, rows, width };
+  return { values: values.subarray(0, rows * width), rows, width };
 }

@@ -74,6 +74,7 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
     seconds,
     layout: model.layout,
     uploadedBytes: sent.bytes,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     ...summary.quantileFields(),
   });
 }
@@ -100,7 +101,7 @@ async function fetchModel(ctx: StageContext, settings: StageSettings, options: B
       positiveClass: options.positiveClass,
       source: where,
     });
-    ctx.log.info("model loaded", { model: where, bytes: file.bytes, layout: model.layout, inputs: width });
+    ctx.log.info("model loaded", { model: where, bytes: file.bytes, layout: model.layout, inputs: width, rssMB: Math.round(process.memoryUsage().rss / 1e6) });
     return model;
   } catch (error) {
     if (error instanceof StorageError && error.code === "DOWNLOAD_NOT_FOUND") {

@@ -1,3 +1,4 @@
+import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { ConversionPredictionError } from "../../src/errors.js";
 import { loadScoringModel } from "../../src/model/model-loader.js";
@@ -92,6 +93,19 @@ describe("removeZipMap", () => {
     expect(after.opsetImport).toEqual(before.opsetImport);
     expect(after.producerName).toBe(before.producerName);
     expect(after.graph?.output?.[1]?.type?.tensorType?.shape?.dim?.[1]?.dimValue).toBe(2);
+  });
+
+  it("keeps fields its schema does not know byte for byte", () => {
+    // ModelProto.metadata_props (14) = {key: "author", value: "someone"}, which onnx-proto.ts leaves out.
+    const entry = protobuf.Writer.create().uint32(10).string("author").uint32(18).string("someone").finish();
+    const extra = protobuf.Writer.create().uint32((14 << 3) | 2).bytes(entry).finish();
+    const original = skl2onnxZipMapModel(spec);
+    const withExtra = new Uint8Array(original.length + extra.length);
+    withExtra.set(original);
+    withExtra.set(extra, original.length);
+    const { bytes } = removeZipMap(withExtra);
+    expect(Buffer.from(bytes).includes(Buffer.from(extra))).toBe(true);
+    expect(bytes.length).toBeLessThan(withExtra.length);
   });
 
   it("returns the same bytes when there is no ZipMap", () => {

@@ -108,6 +108,34 @@ describe("initial stage", () => {
   });
 });
 
+describe("stage failures", () => {
+  it("reports a dataset answered with 404 in the status", async () => {
+    const run = await runStage({ stage: "initial", dataUrls: { initial: server.dataUrl("no-such-dataset", "range_start_gt_or_eq=0&range_end_lt=1") } });
+    try {
+      expect(run.exitCode).toBe(1);
+      expect(run.results.status.code).toBe("error");
+      expect(run.results.status.explanation).toContain("404");
+      expect(run.results.status.explanation).not.toContain("range_start_gt_or_eq");
+    } finally {
+      await cleanRun(run);
+    }
+  });
+
+  it("refuses to train when no user converted", async () => {
+    const rows = syntheticRows({ users: 500, seed: 13 }).map((row) => [...row.slice(0, 3), "false", ...row.slice(4)]);
+    server.setDataset("train_none", datasetBody(rows));
+    const uploadsBefore = server.uploads().length;
+    const run = await runStage(trainMoreManifest({ dataUrls: { train_0: server.dataUrl("train_none") } }));
+    try {
+      expect(run.exitCode).toBe(1);
+      expect(run.results.status.title).toBe("Training data has a single outcome");
+      expect(server.uploads()).toHaveLength(uploadsBefore);
+    } finally {
+      await cleanRun(run);
+    }
+  });
+});
+
 describe("trainMore stage", () => {
   it("fits a model that beats the constant baseline and uploads model.onnx", async () => {
     const metrics = trainData["metrics"] as {

@@ -69,13 +69,49 @@ export class DocumentParser {
     return this.state === DONE;
   }
 
-  /** Appends a chunk; an unconsumed tail (a partial row or key) is kept in front of it. */
+  /**
+   * Appends a chunk. A tail kept by retain() sits at the front of a reused scratch buffer and the chunk is
+   * copied after it, so there is no allocation per chunk.
+   */
   push(chunk: Buffer): void {
     const rest = this.window.length - this.pos;
     this.base += this.pos;
-    this.window = rest === 0 ? chunk : Buffer.concat([this.window.subarray(this.pos), chunk], rest + chunk.length);
+    if (rest === 0) {
+      this.window = chunk;
+    } else {
+      // retain() left the tail at scratch[0..rest).
+      const need = rest + chunk.length;
+      if (this.scratch.length < need) {
+        const next = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2, 64 * 1024));
+        this.scratch.copy(next, 0, 0, rest);
+        this.scratch = next;
+      }
+      chunk.copy(this.scratch, rest);
+      this.window = this.scratch.subarray(0, need);
+    }
     this.pos = 0;
   }
+
+  /**
+   * Called once a chunk is used up: copies the unconsumed tail (less than a row) to the scratch buffer, so
+   * a source may reuse its chunk's memory; nothing else keeps a reference into a window (strings are copied
+   * out, captures and spools copy).
+   */
+  retain(): void {
+    const rest = this.window.length - this.pos;
+    if (rest === 0) return;
+    if (this.window.buffer === this.scratch.buffer && this.window.byteOffset === this.scratch.byteOffset) {
+      this.scratch.copyWithin(0, this.pos, this.window.length);
+    } else {
+      if (this.scratch.length < rest) this.scratch = Buffer.allocUnsafe(Math.max(rest, this.scratch.length * 2, 64 * 1024));
+      this.window.copy(this.scratch, 0, this.pos);
+    }
+    this.base += this.pos;
+    this.pos = 0;
+    this.window = this.scratch.subarray(0, rest);
+  }
+
+  private scratch: Buffer = Buffer.alloc(0);
 
   /** Runs until the window is used up, a batch is full, or the document ends. */
   run(): number {

@@ -75,7 +75,10 @@ export interface DatasetReader extends AsyncIterable<RowBatch> {
 
 export type DatasetSource = string | URL | AsyncIterable<Uint8Array>;
 
-/** Streams a Stormly dataset body and yields batches of feature rows; see the package README for the format. */
+/**
+ * Streams a Stormly dataset body (`{"metadata": {"columns": [...]}, "data": [[...], ...]}`, keys in any
+ * order, rows as arrays or objects) and yields batches of feature rows; see ReadDatasetOptions.
+ */
 export function readDataset(source: DatasetSource, options: ReadDatasetOptions): DatasetReader {
   return new StreamingDatasetReader(source, options);
 }
@@ -161,6 +164,7 @@ class StreamingDatasetReader implements DatasetReader {
           yield this.batch();
           this.decoder!.nextBatch();
         }
+        doc.retain();
         if (spool) await spool.flush();
       }
       doc.finish(this.decoder?.totalRows ?? 0);
@@ -178,6 +182,7 @@ class StreamingDatasetReader implements DatasetReader {
             yield this.batch();
             this.decoder!.nextBatch();
           }
+          replay.retain();
         }
         replay.finish(this.decoder!.totalRows);
       }

@@ -119,10 +119,12 @@ class StreamingDataJsonWriter implements DataJsonWriter {
     if (count > userIds.length || count > scores.length) {
       throw new DataJsonWriteError("DATA_JSON_VALUE_COUNT", `writeScores got count ${count} with ${userIds.length} ids and ${scores.length} scores`, "Pass as many ids and scores as count.");
     }
-    // Validate the whole slice first, so a bad score leaves no partial batch behind.
+    // Validate the whole slice first, so a bad score or id leaves no partial batch behind.
     for (let i = 0; i < count; i++) {
       const v = scores[i]!;
-      if (!Number.isFinite(v)) throw notFinite(userIds[i]!, v);
+      const id = userIds[i];
+      if (typeof id !== "string") this.id(id as string | number);
+      if (!Number.isFinite(v)) throw notFinite(id as string | number, v);
     }
     let text = this.text;
     let rows = this.rows;

@@ -58,6 +58,23 @@ describe("readDataset layout", () => {
     expect(err.code).toBe("DATASET_TRUNCATED");
   });
 
+  it("tolerates a source that reuses one buffer for every chunk", async () => {
+    const text = Buffer.from(dataset(COLUMNS, rows(300), "data-first"));
+    async function* reused(size: number): AsyncGenerator<Uint8Array> {
+      const buf = new Uint8Array(size);
+      for (let i = 0; i < text.length; i += size) {
+        const n = text.copy(buf, 0, i, i + size);
+        yield buf.subarray(0, n);
+        buf.fill(0x78);
+      }
+    }
+    for (const size of [1, 7, 100]) {
+      const got = await collect(readDataset(reused(size), { features: [{ column: "a" }], extraColumns: ["pad"], tmpDir: dir, spoolMemoryBytes: 256 }));
+      expect(got.userIds).toEqual(rows(300).map((r) => r[0]));
+      expect(got.extras.pad).toEqual(rows(300).map((r) => r[3]));
+    }
+  });
+
   it("copes with chunks that split every token, including multi-byte characters", async () => {
     const text = dataset(["user_id", "a"], [["日本😀", 1.25], ["é\"\\", -2e-3]]);
     for (const size of [1, 2, 3, 5]) {

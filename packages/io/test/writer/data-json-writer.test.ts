@@ -69,7 +69,9 @@ describe("openDataJsonWriter", () => {
     expect(() => w.write(Number.NaN, 1)).toThrow(/user id must be a string or a finite number/);
     expect(() => w.write("u1", {} as unknown as number)).toThrow(/value of type object/);
     expect(() => w.writeScores(["a"], new Float32Array(0))).toThrow(/count 1 with 1 ids and 0 scores/);
-    await w.abort();
+    expect(() => w.writeScores(["a", null as unknown as string], new Float32Array(2))).toThrow(/user id must be a string or a finite number, got null/);
+    const result = await w.close();
+    expect(result.rows).toBe(0);
     await expect(openDataJsonWriter(join(dir, "x.json"), { properties: [] })).rejects.toMatchObject({ code: "DATA_JSON_PROPERTIES_INVALID" });
     const multi = await openDataJsonWriter(join(dir, "m.json"), { properties: ["a", "b"] });
     expect(() => multi.writeScores(["a"], new Float32Array(1))).toThrow(/data.json has 2 properties/);

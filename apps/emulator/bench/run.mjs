@@ -1,0 +1,130 @@
+// End-to-end batch stage benchmark: one batch process on the whole slice (maxBatchSize = users), served by
+// the emulator over loopback, for the reference plugin and two naive baselines, in the same run.
+//   node bench/run.mjs [--sizes 1000000,10000000] [--variants reference,naive-parse,naive-stream] [--seed 42]
+// Run on the built dist (pnpm turbo run build --filter @batchkit/emulator...). Peak RSS of each plugin
+// process is GNU time's %M (max resident set, KB). Prints a markdown table for BENCHMARKS.md.
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { auc, defaultPluginCommand, Emulator, runBatchStage, runLifecycle } from "../dist/index.js";
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000000,10000000" },
+    variants: { type: "string" },
+    seed: { type: "string", default: "42" },
+    "work-dir": { type: "string" },
+  },
+});
+const sizes = values.sizes.split(",").map((s) => Number(s.replace(/_/g, "")));
+const seed = Number(values.seed);
+const here = fileURLToPath(new URL(".", import.meta.url));
+const work = values["work-dir"] ?? join(tmpdir(), `batchkit-emulator-bench-${process.pid}`);
+mkdirSync(work, { recursive: true });
+const TIME = "/usr/bin/time";
+const hasTime = existsSync(TIME);
+const MAX_STRING = 0x1fffffe8; // V8's longest string: a whole-body JSON.parse cannot go past it
+
+const allVariants = {
+  reference: { label: "reference plugin (@batchkit/conversion-prediction)", command: defaultPluginCommand() },
+  "naive-parse": { label: "naive: whole-body JSON.parse + JSON.stringify", command: [process.execPath, join(here, "naive-batch.mjs"), "parse"] },
+  "naive-stream": { label: "naive: stream-json parser + pick + streamArray", command: [process.execPath, join(here, "naive-batch.mjs"), "stream"] },
+};
+
+function log(line) {
+  process.stderr.write(`${line}\n`);
+}
+
+// 1. A trained model: the reference plugin's own initial + trainMore on a small project of the same seed.
+log(`training: reference lifecycle on 20,000 users (seed ${seed})`);
+const trainDir = join(work, "train");
+const trained = await runLifecycle({ plugin: defaultPluginCommand(), users: 20_000, seed, maxBatchSize: 20_000, concurrency: 1, workDir: trainDir, store: false });
+if (!trained.ok) throw new Error(`training run failed: ${trained.error?.message}`);
+const options = trained.batchesRequest?.options ?? {};
+
+const rows = [];
+for (const users of sizes) {
+  const dir = join(work, `users-${users}`);
+  const emulator = await Emulator.start({ users, seed, workDir: dir });
+  try {
+    // The same project id (same seed): the trained files are where downloadUrls point.
+    cpSync(join(trainDir, "storage", emulator.projectId), join(dir, "storage", emulator.projectId), {
+      recursive: true,
+      filter: (src) => !src.includes(`${emulator.projectId}/batch`),
+    });
+    const latest = emulator.datasets.register("latest", { type: "latest", seconds: 0 });
+    const t0 = performance.now();
+    const file = await emulator.datasets.file(latest);
+    const genMs = performance.now() - t0;
+    log(`users ${users}: generated the latest dataset (${(file.bytes / 1e6).toFixed(0)} MB) in ${(genMs / 1000).toFixed(1)} s`);
+
+    // The emulator alone: curl the whole slice to /dev/null.
+    const url = `${emulator.url}/api/plugin/query_dataset/${latest.id}?range_start_gt_or_eq=0&range_end_lt=1`;
+    const curl = await new Promise((resolve) => {
+      const started = performance.now();
+      // Spawned (not spawnSync), so the emulator on this event loop keeps serving while curl reads.
+      const child = spawn("curl", ["-s", "-o", "/dev/null", "-w", "%{size_download}", url]);
+      let out = "";
+      child.stdout.on("data", (c) => (out += c));
+      child.on("close", () => resolve({ ms: performance.now() - started, bytes: Number(out) }));
+    });
+    rows.push({ users, variant: "emulator serving only (curl > /dev/null)", usersPerSec: users / (curl.ms / 1000), wallS: curl.ms / 1000, rssMb: null, auc: null, note: `${(curl.bytes / 1e6 / (curl.ms / 1000)).toFixed(0)} MB/s` });
+
+    const wanted = values.variants?.split(",") ?? (users > 1_000_000 ? ["reference"] : Object.keys(allVariants));
+    for (const name of wanted) {
+      const v = allVariants[name];
+      if (v === undefined) throw new Error(`unknown variant ${name}`);
+      if (name === "naive-parse" && file.bytes > MAX_STRING) {
+        rows.push({ users, variant: v.label, usersPerSec: null, wallS: null, rssMb: null, auc: null, note: `cannot run: the ${(file.bytes / 1e9).toFixed(1)} GB body exceeds V8's 512 MiB string limit` });
+        continue;
+      }
+      const rssFile = join(dir, `rss-${name}.txt`);
+      const command = hasTime ? [TIME, "-f", "%M", "-o", rssFile, ...v.command] : v.command;
+      const scores = new Float64Array(users).fill(Number.NaN);
+      log(`users ${users}: ${name} ...`);
+      const result = await runBatchStage(emulator, {
+        plugin: command,
+        runId: `bench-${name}`,
+        runDir: join(dir, "runs", name),
+        maxBatchSize: users,
+        concurrency: 1,
+        options,
+        datasets: [],
+        downloadStages: ["initial", "trainMore"],
+        store: null,
+        scores,
+      });
+      const batch = result.batches[0];
+      const rssKb = hasTime && existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
+      const ok = result.error === null;
+      rows.push({
+        users,
+        variant: v.label,
+        usersPerSec: ok ? users / (batch.pluginMs / 1000) : null,
+        wallS: batch.pluginMs / 1000,
+        rssMb: rssKb === null ? (batch.peakRssBytes ?? 0) / 2 ** 20 : rssKb / 1024,
+        auc: ok ? auc(scores, emulator.project.labels()) : null,
+        note: ok ? `checked exactly once; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s` : `FAILED: ${result.error.message.split("\n")[0]}`,
+      });
+      log(`  -> ${JSON.stringify(rows[rows.length - 1])}`);
+      rmSync(join(dir, "runs", name), { recursive: true, force: true });
+    }
+  } finally {
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+rmSync(work, { recursive: true, force: true });
+
+const fmt = (n, d = 0) => (n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
+const lines = [
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z`,
+  "",
+  "| users | batch stage | users/s | wall (s) | peak RSS (MB) | AUC | note |",
+  "| ---: | --- | ---: | ---: | ---: | ---: | --- |",
+  ...rows.map((r) => `| ${fmt(r.users)} | ${r.variant} | ${fmt(r.usersPerSec)} | ${fmt(r.wallS, 1)} | ${fmt(r.rssMb)} | ${fmt(r.auc, 3)} | ${r.note} |`),
+];
+process.stdout.write(`${lines.join("\n")}\n`);
