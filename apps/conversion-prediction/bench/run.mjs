@@ -156,7 +156,7 @@ async function stageBench() {
         const scores = await scorer.score(batch.features, batch.rows);
         writer?.writeScores(batch.userIds, scores, batch.rows);
       }
-      await writer?.close({ dedupe: reader.stats().duplicates.keys() });
+      await writer?.close({ dedupe: reader.stats().duplicates });
       times.push(performance.now() - t1);
     }
     phases.push({ mode, ms: median(times) });

@@ -5,7 +5,7 @@
 // process is GNU time's %M (max resident set, KB). Prints a markdown table for BENCHMARKS.md.
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import os, { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -46,6 +46,7 @@ if (!trained.ok) throw new Error(`training run failed: ${trained.error?.message}
 const options = trained.batchesRequest?.options ?? {};
 
 const rows = [];
+const loadBefore = os.loadavg();
 for (const users of sizes) {
   const dir = join(work, `users-${users}`);
   const emulator = await Emulator.start({ users, seed, workDir: dir });
@@ -61,6 +62,7 @@ for (const users of sizes) {
     const genMs = performance.now() - t0;
     log(`users ${users}: generated the latest dataset (${(file.bytes / 1e6).toFixed(0)} MB) in ${(genMs / 1000).toFixed(1)} s`);
 
+    rows.push({ users, variant: "emulator: generate and cache the dataset (once per project)", usersPerSec: users / (genMs / 1000), wallS: genMs / 1000, rssMb: null, auc: null, note: `${(file.bytes / 1e6).toFixed(0)} MB rows file` });
     // The emulator alone: curl the whole slice to /dev/null.
     const url = `${emulator.url}/api/plugin/query_dataset/${latest.id}?range_start_gt_or_eq=0&range_end_lt=1`;
     const curl = await new Promise((resolve) => {
@@ -73,8 +75,13 @@ for (const users of sizes) {
     });
     rows.push({ users, variant: "emulator serving only (curl > /dev/null)", usersPerSec: users / (curl.ms / 1000), wallS: curl.ms / 1000, rssMb: null, auc: null, note: `${(curl.bytes / 1e6 / (curl.ms / 1000)).toFixed(0)} MB/s` });
 
-    const wanted = values.variants?.split(",") ?? (users > 1_000_000 ? ["reference"] : Object.keys(allVariants));
+    // stream-json runs at ~5-20k users/s here: at 10M that is 10+ minutes, so it is opt-in above 1M.
+    const wanted = values.variants?.split(",") ?? (users > 1_000_000 ? ["reference", "naive-parse", "naive-stream-skipped"] : Object.keys(allVariants));
     for (const name of wanted) {
+      if (name === "naive-stream-skipped") {
+        rows.push({ users, variant: allVariants["naive-stream"].label, usersPerSec: null, wallS: null, rssMb: null, auc: null, note: "not run by default above 1M users (too slow); --variants naive-stream runs it" });
+        continue;
+      }
       const v = allVariants[name];
       if (v === undefined) throw new Error(`unknown variant ${name}`);
       if (name === "naive-parse" && file.bytes > MAX_STRING) {
@@ -121,7 +128,8 @@ rmSync(work, { recursive: true, force: true });
 
 const fmt = (n, d = 0) => (n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
 const lines = [
-  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z`,
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}, ${new Date().toISOString().slice(0, 16)}Z, ` +
+    `load average ${loadBefore[0]?.toFixed(1)} at the start and ${os.loadavg()[0]?.toFixed(1)} at the end (shared machine)`,
   "",
   "| users | batch stage | users/s | wall (s) | peak RSS (MB) | AUC | note |",
   "| ---: | --- | ---: | ---: | ---: | ---: | --- |",

@@ -40,6 +40,7 @@ function pick(values: string[], cum: number[], u: number): string {
   return values[values.length - 1] as string;
 }
 
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const PAD2: string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
 const dayCache = new Map<number, string>();
 
@@ -72,6 +73,8 @@ export class DemoProject {
   private readonly idKey: number;
   private readonly userSeed: number;
   private readonly rng = new Rng(0);
+  /** The last row `generate` formatted (a field, not a return value: no per-row allocation besides the text). */
+  private row = "";
 
   constructor(options: { users: number; seed: number }) {
     const { users, seed } = options;
@@ -94,7 +97,8 @@ export class DemoProject {
 
   /** Eight hex digits from a bijection of the index: unique, random-looking, and invertible. */
   userId(index: number): string {
-    return "u" + mix(index, this.idKey).toString(16).padStart(8, "0");
+    const x = mix(index, this.idKey);
+    return `u${HEX2[x >>> 24]}${HEX2[(x >>> 16) & 255]}${HEX2[(x >>> 8) & 255]}${HEX2[x & 255]}`;
   }
 
   /** The index of a user id of this project, or -1. */
@@ -123,7 +127,7 @@ export class DemoProject {
   labels(): Uint8Array {
     if (this.labelBits === undefined) {
       const bits = new Uint8Array(this.users);
-      for (let i = 0; i < this.users; i++) bits[i] = this.generate(i, null, null) ? 1 : 0;
+      for (let i = 0; i < this.users; i++) bits[i] = this.generate(i, false, null) ? 1 : 0;
       this.labelBits = bits;
     }
     return this.labelBits;
@@ -131,18 +135,17 @@ export class DemoProject {
 
   /** One row as JSON text (ASCII only, so string length = byte length). */
   rowJson(index: number, moment: DatasetMoment, dataNowIso: string): string {
-    const parts: string[] = [];
-    this.generate(index, parts, { moment, dataNowIso });
-    return parts[0] as string;
+    this.generate(index, true, { moment, dataNowIso });
+    return this.row;
   }
 
   /**
-   * Generates user `index`. With `out`, pushes the row's JSON values in column order. Returns the label.
+   * Generates user `index`. With `withRow`, formats the row's JSON into `this.row`. Returns the label.
    * One function for both so the label can never disagree with the row.
    */
   private generate(
     index: number,
-    out: string[] | null,
+    withRow: boolean,
     ctx: { moment: DatasetMoment; dataNowIso: string } | null,
   ): boolean {
     const r = this.rng;
@@ -197,7 +200,7 @@ export class DemoProject {
     const converted = r.next() < 1 / (1 + Math.exp(-logit));
     const createdOffset = r.int(365 * 86400);
     const conversionDelay = Math.floor(-Math.log(1 - r.next()) * 172800);
-    if (out === null || ctx === null) return converted;
+    if (!withRow || ctx === null) return converted;
 
     const now = DATA_NOW_SECONDS;
     const created = now - createdOffset;
@@ -205,7 +208,7 @@ export class DemoProject {
     const momentTs = ctx.moment.seconds === null ? now : Math.min(now, created + ctx.moment.seconds);
     const createdIso = isoSeconds(created);
     // String concatenation, not an array join: this is the hot loop of building a dataset.
-    out.push(
+    this.row =
       `["${this.userId(index)}","${createdIso}","${ctx.dataNowIso}",${converted ? '"true"' : '"false"'},` +
         `${yTimestamp === null ? "null" : `"${yTimestamp}"`},${this.randoms[index]},"${ctx.moment.key}",` +
         `"${createdIso}","${isoSeconds(momentTs)}",${signup},${pricing},${cart},${invite},` +
@@ -213,16 +216,14 @@ export class DemoProject {
         `"${email}",${search},${demoMissing ? "null" : demo},${support},${notifications},"${blog}",` +
         `${sessions},${pageViews},${events7d},${searches},${emailsOpened},${cartItems},${tickets},${age},` +
         `${totalSession},${avgSession},${firstAction},${lastVisit},${revenue},${scroll},${loadTime},${engagement},` +
-        `${country === null ? "null" : `"${country}"`},"${platform}","${channel}","${plan}"]`,
-    );
+        `${country === null ? "null" : `"${country}"`},"${platform}","${channel}","${plan}"]`;
     return converted;
   }
 
   /** Records labels while rows are generated, so the summary needs no second pass. */
   rowJsonWithLabel(index: number, moment: DatasetMoment, dataNowIso: string, labels: Uint8Array): string {
-    const parts: string[] = [];
-    labels[index] = this.generate(index, parts, { moment, dataNowIso }) ? 1 : 0;
-    return parts[0] as string;
+    labels[index] = this.generate(index, true, { moment, dataNowIso }) ? 1 : 0;
+    return this.row;
   }
 
   /** Adopts labels computed while writing a dataset file. */

@@ -271,6 +271,10 @@ export async function runLifecycle(options: LifecycleOptions): Promise<Lifecycle
       // A temporary emulator took its work dir with it; keep nothing pointing there.
       await emulator.stop();
       result.storePath = null;
+      if (result.summary !== null) {
+        result.summary.storePath = null;
+        result.summary.exampleQuery = null;
+      }
     } else if (owned) {
       await emulator.stop();
     }

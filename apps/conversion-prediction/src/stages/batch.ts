@@ -52,7 +52,7 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
         context.log?.progress(summary.users, context.expectedRows, { dataset: key });
       }
       stats = reader.stats();
-      written = await writer.close({ dedupe: stats.duplicates.keys() });
+      written = await writer.close({ dedupe: stats.duplicates });
     } catch (error) {
       await writer.abort();
       throw error;

@@ -9,3 +9,4 @@ export {
   type ReadDatasetOptions,
   type RowBatch,
 } from "./read-dataset.js";
+export type { DuplicateLookup } from "./duplicate-counter.js";

@@ -319,3 +319,12 @@ export function skipComposite(b: Uint8Array, p: number, end: number): number {
   }
   return INCOMPLETE;
 }
+
+/** Skips any JSON value at p; returns the position after it or INCOMPLETE. */
+export function skipValue(b: Uint8Array, p: number, end: number): number {
+  const c = b[p]!;
+  if (c === 0x22) return skipString(b, p, end);
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return skipNumber(b, p, end);
+  if (c === 0x5b || c === 0x7b) return skipComposite(b, p, end);
+  return scanLiteral(b, p, end);
+}

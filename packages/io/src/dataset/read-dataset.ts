@@ -4,6 +4,7 @@ import { planColumns } from "./column-plan.js";
 import { DatasetError } from "./dataset-error.js";
 import { DOC_BATCH_FULL, DocumentParser, type DocumentHooks } from "./document-parser.js";
 import { validateFeatures, type FeatureSpec } from "./feature-spec.js";
+import { DuplicateCounter, type DuplicateLookup } from "./duplicate-counter.js";
 import { RowDecoder } from "./row-decoder.js";
 import { Spool } from "./spool.js";
 
@@ -22,8 +23,13 @@ export interface ReadDatasetOptions {
   tmpDir?: string;
   /** Bytes of a data-before-metadata array held in memory before spooling to a file; default 8 MiB. */
   spoolMemoryBytes?: number;
-  /** Count repeated user ids (about 8-10 bytes of memory per user); default true. */
+  /**
+   * Count repeated user ids; default true. Flat memory (~12 MiB at most); past ~1M users it writes 8 bytes
+   * a user to a temp file in tmpDir, read back once at the end.
+   */
   trackDuplicates?: boolean;
+  /** Fingerprint bytes held in memory before duplicate counting spills to tmpDir; default 8 MiB. */
+  duplicateMemoryBytes?: number;
   /** Default contract.userIdColumn ("user_id"). */
   idColumn?: string;
 }
@@ -52,12 +58,13 @@ export interface DatasetStats {
   bytes: number;
   /** Per feature column. */
   columns: Record<string, ColumnStats>;
-  /** Rows whose user id was seen before (by 56-bit fingerprint; see duplicates). */
+  /** Rows whose user id was seen before (by 59-bit fingerprint), known once iteration ended. */
   duplicateUserIds: number;
-  /** The repeated ids and how many extra rows each had; feed these to the writer's dedupe ("last one wins"). */
-  duplicates: ReadonlyMap<string | number, number>;
-  /** Memory of the duplicate table, bytes. */
-  duplicateTableBytes: number;
+  /** The repeated ids, by fingerprint: pass to the writer's close({ dedupe }) for "last one wins". */
+  duplicates: DuplicateLookup;
+  /** Peak memory and temp-file bytes of duplicate counting. */
+  duplicateMemoryBytes: number;
+  duplicateDiskBytes: number;
   /** True when data came before metadata and was spooled. */
   spooled: boolean;
   /** The HTTP layer's counters, for URL sources. */
@@ -95,6 +102,9 @@ class StreamingDatasetReader implements DatasetReader {
   private body: ResumableBody | undefined;
   private readonly url: string | undefined;
   private readonly batchSize: number;
+  private counter: DuplicateCounter | undefined;
+  private duplicateCount = 0;
+  private duplicates: DuplicateLookup = new Set<string | number>();
 
   constructor(
     private readonly source: DatasetSource,
@@ -130,9 +140,10 @@ class StreamingDatasetReader implements DatasetReader {
       rows: d?.totalRows ?? 0,
       bytes: this.bytes,
       columns,
-      duplicateUserIds: d?.duplicateCount ?? 0,
-      duplicates: d?.duplicates ?? new Map(),
-      duplicateTableBytes: d?.trackerBytes() ?? 0,
+      duplicateUserIds: this.duplicateCount,
+      duplicates: this.duplicates,
+      duplicateMemoryBytes: this.counter?.usage().peakMemoryBytes ?? 0,
+      duplicateDiskBytes: this.counter?.usage().diskBytes ?? 0,
       spooled: this.spooled,
       complete: this.complete,
     };
@@ -166,6 +177,7 @@ class StreamingDatasetReader implements DatasetReader {
         }
         doc.retain();
         if (spool) await spool.flush();
+        if (this.counter) await this.counter.flush();
       }
       doc.finish(this.decoder?.totalRows ?? 0);
       if (!doc.sawMetadata) throw this.noColumns("has no metadata");
@@ -183,8 +195,14 @@ class StreamingDatasetReader implements DatasetReader {
             this.decoder!.nextBatch();
           }
           replay.retain();
+          if (this.counter) await this.counter.flush();
         }
         replay.finish(this.decoder!.totalRows);
+      }
+      if (this.counter) {
+        const { count, duplicates } = await this.counter.finish();
+        this.duplicateCount = count;
+        this.duplicates = duplicates;
       }
       if (this.decoder!.rows > 0) yield this.batch();
       this.complete = true;
@@ -193,6 +211,7 @@ class StreamingDatasetReader implements DatasetReader {
       throw this.withUrl(err);
     } finally {
       await spool?.dispose();
+      await this.counter?.dispose();
     }
   }
 
@@ -244,7 +263,8 @@ class StreamingDatasetReader implements DatasetReader {
       fill: this.options.fill ?? 0,
       url: this.url,
     });
-    this.decoder = new RowDecoder(plan, this.batchSize, this.options.trackDuplicates ?? true);
+    if (this.options.trackDuplicates ?? true) this.counter = new DuplicateCounter(this.options.tmpDir ?? process.cwd(), this.options.duplicateMemoryBytes);
+    this.decoder = new RowDecoder(plan, this.batchSize, this.counter);
     this.resolveColumns([...header.value.columns]);
     return this.decoder;
   }

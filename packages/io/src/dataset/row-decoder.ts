@@ -6,9 +6,9 @@
  */
 import { DatasetError, ScanFault } from "./dataset-error.js";
 import { USE_CATEGORY, USE_EXTRA, USE_ID, USE_NUMBER, type ColumnPlan } from "./column-plan.js";
-import { DuplicateTracker } from "./duplicate-tracker.js";
+import type { DuplicateCounter } from "./duplicate-counter.js";
 import { idHash } from "./id-hash.js";
-import { INCOMPLETE, cursor, literal, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipNumber, skipString, skipWs } from "./json-scan.js";
+import { INCOMPLETE, cursor, literal, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipString, skipValue, skipWs } from "./json-scan.js";
 
 export const NEED_MORE = 0;
 export const BATCH_FULL = 1;
@@ -37,8 +37,6 @@ export class RowDecoder {
   readonly missing: Float64Array;
   readonly invalid: Float64Array;
   readonly unknown: Float64Array;
-  duplicateCount = 0;
-  readonly duplicates = new Map<string | number, number>();
 
   private state = BEFORE_FIRST;
   private readonly width: number;
@@ -54,12 +52,11 @@ export class RowDecoder {
   private pendN = 0;
   private readonly seen: Uint32Array;
   private stamp = 0;
-  private readonly tracker: DuplicateTracker | undefined;
 
   constructor(
     readonly plan: ColumnPlan,
     readonly batchSize: number,
-    trackDuplicates: boolean,
+    private readonly counter: DuplicateCounter | undefined,
   ) {
     this.width = plan.width;
     this.ncols = plan.columns.length;
@@ -72,7 +69,6 @@ export class RowDecoder {
     this.missing = new Float64Array(this.ncols);
     this.invalid = new Float64Array(this.ncols);
     this.unknown = new Float64Array(this.ncols);
-    this.tracker = trackDuplicates ? new DuplicateTracker() : undefined;
   }
 
   /** Starts a new batch; the features array is reused, ids and extras are fresh arrays the consumer may keep. */
@@ -85,10 +81,6 @@ export class RowDecoder {
 
   get totalRows(): number {
     return this.rowBase + this.rows;
-  }
-
-  trackerBytes(): number {
-    return this.tracker?.bytes() ?? 0;
   }
 
   /** Decodes rows from b[p..end); returns where it stopped and sets `status`. */
@@ -361,16 +353,12 @@ export class RowDecoder {
       else if (kind === INVALID) this.invalid[col]!++;
       else this.unknown[col]!++;
     }
-    let seen = false;
-    if (this.tracker !== undefined) {
-      if (this.rowHashed) seen = this.tracker.addHash(this.rowHash1, this.rowHash2);
-      else seen = this.tracker.add(id);
+    const counter = this.counter;
+    if (counter !== undefined) {
+      if (this.rowHashed) counter.addHash(this.rowHash1, this.rowHash2);
+      else counter.add(id);
     }
     this.rowHashed = false;
-    if (seen) {
-      this.duplicateCount++;
-      this.duplicates.set(id, (this.duplicates.get(id) ?? 0) + 1);
-    }
     this.userIds.push(id);
     const extras = this.extras;
     for (let k = 0; k < extras.length; k++) {
@@ -385,15 +373,6 @@ export class RowDecoder {
     const byteOffset = this.base + pos;
     return new DatasetError(code, `Row ${row} of data (byte offset ${byteOffset}) ${what}`, hint, { row, byteOffset });
   }
-}
-
-/** Skips any JSON value at p; returns the position after it or INCOMPLETE. */
-export function skipValue(b: Buffer, p: number, end: number): number {
-  const c = b[p]!;
-  if (c === 0x22) return skipString(b, p, end);
-  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return skipNumber(b, p, end);
-  if (c === 0x5b || c === 0x7b) return skipComposite(b, p, end);
-  return scanLiteral(b, p, end);
 }
 
 function hasBackslash(b: Uint8Array, from: number, to: number): boolean {

@@ -12,13 +12,19 @@ export interface DataJsonWriterOptions {
   properties: string[];
 }
 
+/** Ids that may repeat: the reader's `stats().duplicates`, or any Set of ids. */
+export interface DedupeCandidates {
+  readonly size: number;
+  has(id: string | number): boolean;
+}
+
 export interface CloseOptions {
   /**
-   * User ids that occurred more than once (e.g. the keys of the reader's `stats().duplicates`): before
-   * the rename, a pass over the file keeps only the last update of each ("last one wins"). Confirmed by
-   * exact id, so a fingerprint collision never drops a user.
+   * User ids that occurred more than once (the reader's `stats().duplicates`): before the rename, a pass
+   * over the file keeps only the last update of each ("last one wins"). Repeats are confirmed by exact id,
+   * so a fingerprint collision never drops a user. Skipped when `size` is 0.
    */
-  dedupe?: Iterable<string | number>;
+  dedupe?: DedupeCandidates;
 }
 
 export interface DataJsonResult {
@@ -153,8 +159,8 @@ class StreamingDataJsonWriter implements DataJsonWriter {
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = -1;
-      const dedupe = options.dedupe === undefined ? new Set<string | number>() : new Set(options.dedupe);
-      if (dedupe.size > 0) {
+      const dedupe = options.dedupe;
+      if (dedupe !== undefined && dedupe.size > 0) {
         const out = await dedupeUpdates(this.temp, dedupe);
         removed = out.removed;
         bytes = out.bytes;

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
  * finds the last line of each candidate id (by exact value, so a fingerprint collision keeps both users);
  * pass 2 copies every other line. Memory: one entry per candidate id.
  */
-export async function dedupeUpdates(file: string, candidates: ReadonlySet<string | number>): Promise<{ removed: number; bytes: number; sha256: string }> {
+export async function dedupeUpdates(file: string, candidates: { has(id: string | number): boolean }): Promise<{ removed: number; bytes: number; sha256: string }> {
   const last = new Map<string | number, number>();
   let n = 0;
   for await (const line of lines(file)) {

@@ -5,6 +5,7 @@ export {
   type DataJsonResult,
   type DataJsonWriter,
   type DataJsonWriterOptions,
+  type DedupeCandidates,
   type UpdateValue,
 } from "./data-json-writer.js";
 export { formatNumber } from "./format-value.js";

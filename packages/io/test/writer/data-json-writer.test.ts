@@ -104,14 +104,14 @@ describe("openDataJsonWriter", () => {
     const w = await openDataJsonWriter(path, { category: "Predictions", properties: ["Rating"] });
     w.writeScores(["a", "b", "a", 7, "7", 7, "c", "a"], new Float64Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]));
     // "zz" is a candidate that occurs once (as after a fingerprint collision): it must be kept.
-    const result = await w.close({ dedupe: ["a", 7, "zz"] });
+    const result = await w.close({ dedupe: new Set(["a", 7, "zz"]) });
     const text = await readFile(path);
     expect((await readJson(path)).updates).toEqual([["b", 0.2], ["7", 0.5], [7, 0.6], ["c", 0.7], ["a", 0.8]]);
     expect(result).toMatchObject({ rows: 5, duplicatesRemoved: 3, bytes: text.length, sha256: createHash("sha256").update(text).digest("hex") });
     const first = join(dir, "first.json");
     const w2 = await openDataJsonWriter(first, { properties: ["Rating"] });
     w2.writeScores(["a", "a", "b"], new Float32Array([1, 2, 3]));
-    await w2.close({ dedupe: new Map([["a", 1]]).keys() });
+    await w2.close({ dedupe: new Set(["a"]) });
     expect((await readJson(first)).updates).toEqual([["a", 2], ["b", 3]]);
   });
 });
