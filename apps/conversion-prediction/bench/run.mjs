@@ -8,7 +8,7 @@
 //      + writing data.json (with the dedupe table).
 // Usage: node bench/run.mjs [--users 1000000] [--runs 3] [--skip-stage]
 import { spawn } from "node:child_process";
-import { createReadStream } from "node:fs";
+import { createReadStream, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -27,6 +27,7 @@ const users = flag("users", 1_000_000);
 const runs = flag("runs", 3);
 const skipStage = args.includes("--skip-stage");
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tempDirs = [];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -86,6 +87,7 @@ async function scoringBench() {
 
 async function stageBench() {
   const dir = await mkdtemp(join(tmpdir(), "conversion-prediction-bench-"));
+  tempDirs.push(dir);
   const slicePath = join(dir, "slice.json");
   const t0 = performance.now();
   const bytes = await writeSlice(slicePath, users);
@@ -185,6 +187,11 @@ function runChild(cwd) {
     child.on("close", () => resolve({ stderr }));
   });
 }
+
+process.on("exit", () => {
+  // A failed run leaves its slice behind otherwise (hundreds of MB).
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 console.log(`# conversion-prediction bench: ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} cores`);
 await scoringBench();

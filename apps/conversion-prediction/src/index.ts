@@ -13,7 +13,7 @@ export {
   type BatchOptions,
   type TrainParams,
 } from "./options.js";
-export { DatasetProfiler, parseLabel, type CategoryCount, type DatasetProfile, type FeatureProfile, type FeatureType } from "./profile.js";
+export { DatasetProfiler, declaredKind, missingMarker, parseLabel, type CategoryCount, type DatasetProfile, type FeatureProfile, type FeatureType } from "./profile.js";
 export {
   chooseFeatures,
   defaultSelectionRules,

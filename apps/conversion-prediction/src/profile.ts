@@ -47,6 +47,27 @@ export function parseLabel(value: unknown): 0 | 1 | undefined {
   return undefined;
 }
 
+/**
+ * The fill that marks a missing cell of a column profiled through the reader's float path: -FLT_MAX,
+ * finite (as the reader requires) and exact in float32, and no real feature value.
+ */
+export const missingMarker = -3.4028234663852886e38;
+
+const numericTypes = new Set(["number", "numeric", "integer", "int", "float", "double", "decimal", "boolean", "bool"]);
+const booleanTypes = new Set(["boolean", "bool"]);
+
+/**
+ * Whether the platform declares the feature a number or boolean, so that it can be profiled through the
+ * reader's fast float path (as the batch stage will read it) instead of as raw JSON values.
+ */
+export function declaredKind(meta: FeatureMetadata | undefined): "number" | "boolean" | undefined {
+  const type = (meta?.type ?? "").toLowerCase();
+  const native = (meta?.nativeType ?? "").toLowerCase();
+  const named = type !== "" ? type : native;
+  if (!numericTypes.has(named)) return undefined;
+  return booleanTypes.has(named) ? "boolean" : "number";
+}
+
 const sampleSize = 10_000;
 const maxTrackedCategories = 10_000;
 
@@ -81,14 +102,7 @@ class FeatureAccumulator {
         this.missing++;
         return;
       }
-      this.numbers++;
-      // Welford's update keeps the variance exact without holding the values.
-      const delta = value - this.mean;
-      this.mean += delta / this.numbers;
-      this.m2 += delta * (value - this.mean);
-      if (value < this.min) this.min = value;
-      if (value > this.max) this.max = value;
-      this.addToSample(value);
+      this.addNumber(value);
     } else if (typeof value === "boolean" || value === "true" || value === "false") {
       if (value === true || value === "true") this.trues++;
       else this.falses++;
@@ -101,6 +115,33 @@ class FeatureAccumulator {
     } else {
       this.missing++;
     }
+  }
+
+  /**
+   * A value of a column read through the reader's float path: `missingMarker` for a missing or invalid
+   * cell, booleans as 1/0 (counted as booleans when the column is declared boolean).
+   */
+  addFloat(value: number, declaredBoolean: boolean): void {
+    this.cells++;
+    if (value === missingMarker) {
+      this.missing++;
+    } else if (declaredBoolean && (value === 0 || value === 1)) {
+      if (value === 1) this.trues++;
+      else this.falses++;
+    } else {
+      this.addNumber(value);
+    }
+  }
+
+  private addNumber(value: number): void {
+    this.numbers++;
+    // Welford's update keeps the variance exact without holding the values.
+    const delta = value - this.mean;
+    this.mean += delta / this.numbers;
+    this.m2 += delta * (value - this.mean);
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.addToSample(value);
   }
 
   private addToSample(value: number): void {
@@ -138,18 +179,33 @@ export class DatasetProfiler {
     this.accumulators = columns.map((_, k) => new FeatureAccumulator(0x9e3779b9 ^ (k * 2654435761)));
   }
 
-  /** Adds one batch: labels[i] is row i's y_value, values[k][i] its value of columns[k]. */
+  /** Adds one batch of raw values: labels[i] is row i's y_value, values[k][i] its value of columns[k]. */
   addBatch(rows: number, labels: readonly unknown[], values: readonly (readonly unknown[])[]): void {
+    this.addLabels(rows, labels);
+    values.forEach((column, k) => this.addValues(k, rows, column));
+  }
+
+  /** Counts a batch's users and conversions. */
+  addLabels(rows: number, labels: readonly unknown[]): void {
     this.users += rows;
     for (let i = 0; i < rows; i++) {
       const label = parseLabel(labels[i]);
       if (label === undefined) this.unlabelled++;
       else this.conversions += label;
     }
-    this.accumulators.forEach((accumulator, k) => {
-      const column = values[k] ?? [];
-      for (let i = 0; i < rows; i++) accumulator.add(column[i]);
-    });
+  }
+
+  /** Raw JSON values of columns[k] for a batch's rows. */
+  addValues(k: number, rows: number, values: readonly unknown[]): void {
+    const accumulator = this.accumulators[k]!;
+    for (let i = 0; i < rows; i++) accumulator.add(values[i]);
+  }
+
+  /** Float values of columns[k] at `slot` of each `width`-wide row of `features` (missingMarker = missing). */
+  addFloats(k: number, rows: number, features: Float32Array, width: number, slot: number): void {
+    const accumulator = this.accumulators[k]!;
+    const declaredBoolean = declaredKind(this.metadata[this.columns[k]!]) === "boolean";
+    for (let i = 0; i < rows; i++) accumulator.addFloat(features[i * width + slot]!, declaredBoolean);
   }
 
   finish(): DatasetProfile {
@@ -184,14 +240,15 @@ export class DatasetProfiler {
       const sorted = Float64Array.from(a.sample).sort();
       profile.mean = a.mean;
       profile.std = a.numbers > 1 ? Math.sqrt(a.m2 / (a.numbers - 1)) : 0;
-      profile.min = a.min;
-      profile.max = a.max;
+      // Shown values get 7 significant digits: float32 inputs would otherwise print as 0.002199999988.
+      profile.min = significant(a.min);
+      profile.max = significant(a.max);
       profile.quantiles = {
-        p05: quantileOfSorted(sorted, 0.05),
-        p25: quantileOfSorted(sorted, 0.25),
-        p50: quantileOfSorted(sorted, 0.5),
-        p75: quantileOfSorted(sorted, 0.75),
-        p95: quantileOfSorted(sorted, 0.95),
+        p05: significant(quantileOfSorted(sorted, 0.05)),
+        p25: significant(quantileOfSorted(sorted, 0.25)),
+        p50: significant(quantileOfSorted(sorted, 0.5)),
+        p75: significant(quantileOfSorted(sorted, 0.75)),
+        p95: significant(quantileOfSorted(sorted, 0.95)),
       };
     }
     if (type === "boolean") {
@@ -218,4 +275,8 @@ export class DatasetProfiler {
 
 function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
+}
+
+function significant(value: number): number {
+  return Number(value.toPrecision(7));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chooseFeatures, defaultSelectionRules, pipelineOf } from "../src/feature-selection.js";
-import { DatasetProfiler, parseLabel } from "../src/profile.js";
+import { DatasetProfiler, declaredKind, missingMarker, parseLabel } from "../src/profile.js";
 
 function profileOf(columns: string[], rows: unknown[][], labels: unknown[]) {
   const profiler = new DatasetProfiler(columns, { f_num: { name: "Amount", type: "number" } });
@@ -65,5 +65,28 @@ describe("DatasetProfiler", () => {
 
   it("reads y_value as the strings true/false, booleans or 1/0", () => {
     expect([parseLabel("true"), parseLabel("false"), parseLabel(true), parseLabel(0), parseLabel("yes"), parseLabel(null)]).toEqual([1, 0, 1, 0, undefined, undefined]);
+  });
+});
+
+describe("the float path of declared numbers and booleans", () => {
+  it("knows the platform's type names, and leaves strings and unknown types to the raw path", () => {
+    expect(declaredKind({ type: "number" })).toBe("number");
+    expect(declaredKind({ type: "Boolean" })).toBe("boolean");
+    expect(declaredKind({ nativeType: "int" })).toBe("number");
+    expect(declaredKind({ type: "categorical", nativeType: "string" })).toBeUndefined();
+    expect(declaredKind(undefined)).toBeUndefined();
+  });
+
+  it("counts the marker as missing and 1/0 of a declared boolean as true/false", () => {
+    const profiler = new DatasetProfiler(["amount", "paid"], { amount: { type: "number" }, paid: { type: "boolean" } });
+    // Two columns per row, as the reader lays them out.
+    const features = Float32Array.from([1, 1, missingMarker, 0, 3, missingMarker, 4, 1]);
+    profiler.addLabels(4, ["true", "false", "false", "false"]);
+    profiler.addFloats(0, 4, features, 2, 0);
+    profiler.addFloats(1, 4, features, 2, 1);
+    const [amount, paid] = profiler.finish().features;
+    expect(amount).toMatchObject({ type: "number", missing: 1, mean: 8 / 3, min: 1, max: 4 });
+    expect(paid).toMatchObject({ type: "boolean", missing: 1 });
+    expect(paid!.trueRate).toBeCloseTo(2 / 3, 5);
   });
 });

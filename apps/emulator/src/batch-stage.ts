@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { contract, type Status } from "@batchkit/manifest";
+import { contract, redactText, type Status } from "@batchkit/manifest";
 import { applyDataJson, type BatchSlice, describeSlice } from "./apply-data-json.js";
 import type { DatasetRef } from "./datasets.js";
 import type { Emulator } from "./emulator.js";
@@ -79,7 +79,8 @@ export function splitRanges(emulator: Emulator, maxBatchSize: number): BatchSlic
 function statusText(run: PluginRun): string {
   const s = run.results?.status;
   if (s !== undefined && s !== null) {
-    return `status ${s.code}${s.title === null ? "" : `: ${s.title}`}${s.explanation === null ? "" : ` (${s.explanation})`}`;
+    // The plugin's own words, with any signed URL it quoted cut at the query string.
+    return redactText(`status ${s.code}${s.title === null ? "" : `: ${s.title}`}${s.explanation === null ? "" : ` (${s.explanation})`}`);
   }
   return `${run.resultsProblem ?? "no status"}; exit code ${run.exitCode ?? run.signal}`;
 }
@@ -97,7 +98,7 @@ export function processFailure(run: PluginRun, where: string, code: "EMULATOR_PL
   if (run.results === null && run.stderrTail !== "") message += `\n--- plugin stderr (last lines) ---\n${run.stderrTail.split("\n").slice(-15).join("\n")}`;
   return new EmulatorError(run.results === null ? "EMULATOR_PLUGIN_NO_RESULTS" : code, message, {
     hint: `See ${join(run.dir, "plugin.log")} for the plugin's output, and fix the plugin (or the fault that was injected).`,
-    title: status?.title ?? (run.results === null ? "Plugin wrote no usable results" : "Plugin stage failed"),
+    title: status?.title == null ? (run.results === null ? "Plugin wrote no usable results" : "Plugin stage failed") : redactText(status.title),
   });
 }
 

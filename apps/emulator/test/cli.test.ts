@@ -40,11 +40,11 @@ describe("parseCli", () => {
   });
 });
 
-describe("the CLI process", () => {
+describe("the CLI process", { timeout: 90_000 }, () => {
   const pkg = fileURLToPath(new URL("..", import.meta.url));
   const tsx = join(pkg, "node_modules", "tsx", "dist", "loader.mjs");
   const cli = (args: string[], cwd: string) =>
-    spawnSync(process.execPath, ["--conditions=@batchkit/source", "--import", tsx, join(pkg, "src", "cli.ts"), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+    spawnSync(process.execPath, ["--conditions=@batchkit/source", "--import", tsx, join(pkg, "src", "cli.ts"), ...args], { cwd, encoding: "utf8", timeout: 80_000 });
 
   it("runs a lifecycle, prints the summary, keeps only the store", () => {
     const tmp = tempDir("cli");

@@ -18,7 +18,7 @@ const cases: [string, FaultOptions, keyof FaultCounts][] = [
   ["duplicate rows", { duplicateRows: 0.02 }, "duplicateRows"],
 ];
 
-describe("with faults on, a plugin that retries still scores every user exactly once", () => {
+describe("with faults on, a plugin that retries still scores every user exactly once", { timeout: 90_000 }, () => {
   it.each(cases)("%s", async (_name, faults, counter) => {
     const emulator = await Emulator.start({ users: 2000, seed: 8, faults: { seed: 5, ...faults } });
     try {
@@ -36,7 +36,7 @@ describe("with faults on, a plugin that retries still scores every user exactly 
   });
 });
 
-describe("with faults on, a plugin that does not cope fails with a status that names the cause", () => {
+describe("with faults on, a plugin that does not cope fails with a status that names the cause", { timeout: 60_000 }, () => {
   it("duplicates kept in data.json are caught, naming the user", async () => {
     const result = await run({ duplicateRows: 0.02 }, { TINY_NO_DEDUPE: "1" });
     expect(result.ok).toBe(false);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runLifecycle, type LifecycleOptions } from "../src/run-loop.js";
 import { PropertyStore } from "../src/store.js";
-import { referencePluginBuilt, referencePluginMain, tinyPlugin } from "./helpers/plugins.js";
+import { tinyPlugin } from "./helpers/plugins.js";
 import { tempDir } from "./helpers/tmp.js";
 
 function small(extra: Partial<LifecycleOptions> = {}): LifecycleOptions {
@@ -9,7 +9,8 @@ function small(extra: Partial<LifecycleOptions> = {}): LifecycleOptions {
 }
 
 describe("the full lifecycle", () => {
-  it("scores 20,000 users in 20 batches, each exactly once, with an AUC above 0.75", async () => {
+  // Generous timeouts: ~22 plugin processes on a shared 2-core machine.
+  it("scores 20,000 users in 20 batches, each exactly once, with an AUC above 0.75", { timeout: 180_000 }, async () => {
     const tmp = tempDir("life");
     try {
       const result = await runLifecycle({ plugin: tinyPlugin, users: 20_000, seed: 42, maxBatchSize: 1000, concurrency: 2, workDir: tmp.dir });
@@ -37,19 +38,9 @@ describe("the full lifecycle", () => {
       tmp.cleanup();
     }
   });
-
-  it.skipIf(!referencePluginBuilt)("runs the reference plugin end to end", async () => {
-    // Fewer batches than above: each reference batch process loads onnxruntime, which takes a while.
-    const result = await runLifecycle({ plugin: [process.execPath, referencePluginMain], users: 8000, seed: 42, maxBatchSize: 2000, concurrency: 2 });
-    expect(result.error?.message ?? null).toBeNull();
-    expect(result.batches).toHaveLength(4);
-    expect(result.summary?.exactlyOnce).toBe(true);
-    expect(result.summary?.usersScored).toBe(8000);
-    expect(result.summary?.auc).toBeGreaterThan(0.75);
-  });
 });
 
-describe("a run that goes wrong says where", () => {
+describe("a run that goes wrong says where", { timeout: 60_000 }, () => {
   it("fails when a batch is not a success, naming the range and the status", async () => {
     const result = await runLifecycle(small({ env: { TINY_MAX_BATCH_SIZE: "1000", TINY_FAIL_STAGE: "batch" } }));
     expect(result.ok).toBe(false);
@@ -57,6 +48,14 @@ describe("a run that goes wrong says where", () => {
     expect(result.error?.message).toMatch(/^batch \d \[range_start_gt_or_eq=[\d.e-]+, range_end_lt=[\d.e-]+\) failed: status error: Told to fail \(TINY_FAIL_STAGE=batch\)/);
     expect(result.error?.title).toBe("Told to fail");
     expect(result.summary).toBeNull();
+  });
+
+  it("never repeats a signed query string the plugin put in its status", async () => {
+    const result = await runLifecycle(small({ env: { TINY_FAIL_STAGE: "initial", TINY_LEAK_URL: "1" } }));
+    expect(result.error?.message).toContain("while uploading to http://127.0.0.1:");
+    expect(result.error?.message).toContain("/data.json?…");
+    expect(result.error?.message).not.toContain("X-Amz-Signature");
+    expect(result.error?.message).not.toContain("deadbeef");
   });
 
   it("fails when the initial stage fails", async () => {

@@ -52,7 +52,7 @@ async function readWith(src, trackDuplicates) {
   const reader = readDataset(src, { features: SPEC, trackDuplicates });
   for await (const b of reader) consume(b.features, b.rows);
   const s = reader.stats();
-  return { duplicateTableMB: s.duplicateTableBytes / 2 ** 20 };
+  return { duplicateMemoryMB: s.duplicateMemoryBytes / 2 ** 20, duplicateDiskMB: s.duplicateDiskBytes / 2 ** 20, duplicates: s.duplicateUserIds };
 }
 
 const approaches = {

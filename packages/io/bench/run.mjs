@@ -75,7 +75,8 @@ async function measureAll(jobs, reps) {
       max: Math.max(...rs.map((r) => r.usersPerSec)),
       usersPerCpuSec: median(rs.map((r) => r.usersPerCpuSec)),
       peakRssMB: median(rs.map((r) => r.peakRssMB)),
-      duplicateTableMB: rs[0].duplicateTableMB,
+      duplicateMemoryMB: rs[0].duplicateMemoryMB,
+      duplicateDiskMB: rs[0].duplicateDiskMB,
       reps,
     };
     results.push(row);
@@ -114,11 +115,16 @@ if (BIG > 0) {
 }
 server.close();
 
-const fmt = (n) => Math.round(n).toLocaleString("en-US");
-const lines = ["| approach | users | users/s (median) | min-max | users per CPU-second | peak RSS (MB) | dup table (MB) | runs |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"];
-for (const r of results) lines.push(`| ${r.label} | ${fmt(r.users)} | ${fmt(r.usersPerSec)} | ${fmt(r.min)}-${fmt(r.max)} | ${fmt(r.usersPerCpuSec)} | ${r.peakRssMB.toFixed(0)} | ${r.duplicateTableMB === undefined ? "" : r.duplicateTableMB.toFixed(1)} | ${r.reps} |`);
-const ratio = (a, b) => (a && b ? `${(a.usersPerSec / b.usersPerSec).toFixed(2)}x` : "n/a");
-lines.push("", `reader/JSON.parse: file ${ratio(readerFile, parseFile)}, HTTP ${ratio(readerHttp, parseHttp)}; reader/stream-json (file): ${ratio(readerFile, sjFile)}`);
-console.log(lines.join("\n"));
 await writeFile(join(workDir, "results.json"), JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, results }, null, 2));
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+const mb = (x) => (typeof x === "number" ? x.toFixed(1) : "");
+const lines = ["| approach | users | users/s (median) | min-max | users per CPU-second | peak RSS (MB) | dup ids: memory / temp file (MB) | runs |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"];
+for (const r of results) lines.push(`| ${r.label} | ${fmt(r.users)} | ${fmt(r.usersPerSec)} | ${fmt(r.min)}-${fmt(r.max)} | ${fmt(r.usersPerCpuSec)} | ${r.peakRssMB.toFixed(0)} | ${r.duplicateMemoryMB === undefined ? "" : `${mb(r.duplicateMemoryMB)} / ${mb(r.duplicateDiskMB)}`} | ${r.reps} |`);
+const ratio = (a, b, key = "usersPerSec") => (a && b ? `${(a[key] / b[key]).toFixed(2)}x` : "n/a");
+lines.push(
+  "",
+  `reader / whole-body JSON.parse: file ${ratio(readerFile, parseFile)} (per CPU-second ${ratio(readerFile, parseFile, "usersPerCpuSec")}), HTTP ${ratio(readerHttp, parseHttp)} (${ratio(readerHttp, parseHttp, "usersPerCpuSec")})`,
+  `reader / stream-json (file): ${ratio(readerFile, sjFile)} (${ratio(readerFile, sjFile, "usersPerCpuSec")})`,
+);
+console.log(lines.join("\n"));
 if (!flags.keep) await rm(join(workDir, `slice-${SJ_USERS}.json`), { force: true });

@@ -12,6 +12,8 @@ export interface LoadModelOptions {
   positiveClass?: number;
   /** Where the model came from, for messages (a path or a redacted URL). */
   source?: string;
+  /** How the caller counts featureCount, for the feature-count error (default "options.features lists N"). */
+  featureCountText?: string;
   intraOpNumThreads?: number;
 }
 
@@ -64,7 +66,7 @@ export async function loadScoringModel(bytes: Uint8Array, options: LoadModelOpti
   }
   try {
     const listed = await describeOutputs(session, bytes);
-    const inputName = checkInput(session, options.featureCount, where);
+    const inputName = checkInput(session, options.featureCount, options.featureCountText ?? `options.features lists ${options.featureCount}`, where);
     const output = chooseOutput(session, listed, zipMapRemoved, options.positiveClass ?? 1, where);
     return createScorer(session, inputName, output, options.featureCount);
   } catch (error) {
@@ -134,7 +136,7 @@ const elementNames: Record<number, string> = {
   11: "double",
 };
 
-function checkInput(session: ort.InferenceSession, featureCount: number, where: string): string {
+function checkInput(session: ort.InferenceSession, featureCount: number, countText: string, where: string): string {
   const inputs = session.inputMetadata;
   const input = inputs[0];
   if (inputs.length !== 1 || input === undefined) {
@@ -156,7 +158,7 @@ function checkInput(session: ort.InferenceSession, featureCount: number, where: 
   if (typeof width === "number" && width >= 0 && width !== featureCount) {
     throw new ConversionPredictionError(
       "MODEL_FEATURE_COUNT",
-      `${where} expects ${width} features per user but options.features lists ${featureCount}`,
+      `${where} expects ${width} features per user but ${countText}`,
       { hint: `Set options.features to the ${width} dataset columns the model was trained on, in training order.` },
     );
   }

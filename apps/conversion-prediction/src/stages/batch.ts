@@ -96,8 +96,12 @@ async function fetchModel(ctx: StageContext, settings: StageSettings, options: B
   try {
     const file = await download(base, options.model, local, { ...httpOf(ctx, settings), stage: options.modelStage, cwd: ctx.cwd });
     const bytes = await readFile(file.path);
+    const oneHot = Object.keys(options.categories).length;
     const model = await loadScoringModel(bytes, {
       featureCount: width,
+      ...(oneHot === 0
+        ? {}
+        : { featureCountText: `options.features gives ${width} inputs (${options.features.length} columns, ${oneHot} of them one-hot over options.categories)` }),
       positiveClass: options.positiveClass,
       source: where,
     });

@@ -99,6 +99,31 @@ describe("batch stage with a model the user brings", () => {
     expect(uploaded).toBe(false);
   });
 
+  it("counts one input per category in the feature-count error", async () => {
+    const { run } = await scoreWith(probabilityModel({ weights: [1, 2, 3, 4], bias: 0 }), "own/four.onnx", {
+      features: ["feature_sessions", "feature_country"],
+      categories: { feature_country: ["US", "NL"] },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.results.status.explanation).toContain("expects 4 features per user but options.features gives 3 inputs");
+  });
+
+  it("scores one-hot categories as the model expects them", async () => {
+    // p = sigmoid(0.1 sessions + 1.5 [US] - 1 [NL] - 1)
+    const oneHot: LinearSpec = { weights: [0.1, 1.5, -1], bias: -1 };
+    const { run } = await scoreWith(probabilityModel(oneHot), "own/one-hot.onnx", {
+      features: ["feature_sessions", "feature_country"],
+      categories: { feature_country: ["US", "NL"] },
+    });
+    expect(run.results.status.code).toBe("success");
+    const scores = await uploadedScores();
+    for (const row of rows.slice(0, 50)) {
+      const sessions = typeof row[9] === "number" ? Math.fround(row[9]) : fill;
+      const inputs = [sessions, row[12] === "US" ? 1 : 0, row[12] === "NL" ? 1 : 0];
+      expect(scores.get(row[0] as string)).toBeCloseTo(expectedProbability(oneHot, inputs), 5);
+    }
+  });
+
   it("fails on scores outside [0, 1] without leaving or uploading a partial data.json", async () => {
     // A model that outputs its logit instead of a probability.
     const logits = logitModel({ weights: [1, 1, 1], bias: 5 });

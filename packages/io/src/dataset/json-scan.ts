@@ -6,12 +6,11 @@
 import { ScanFault } from "./dataset-error.js";
 import { hashAscii, hashString } from "./id-hash.js";
 
-// Buffer's native latin1 slice: the fastest way from ASCII bytes to a string (not in @types/node).
-interface Latin1Slicer {
-  latin1Slice(start: number, end: number): string;
-}
+// Buffer's native latin1 slice: the fastest way from ASCII bytes to a string (measured against
+// String.fromCharCode and TextDecoder: ~70 vs 140-170 ns for a 17-byte id). Not in @types/node.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
 function latin1(b: Buffer, start: number, end: number): string {
-  return (b as unknown as Latin1Slicer).latin1Slice(start, end);
+  return latin1Slice.call(b, start, end);
 }
 
 export const INCOMPLETE = -1;

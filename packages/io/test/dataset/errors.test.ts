@@ -136,6 +136,19 @@ describe("readDataset errors", () => {
     expect((err.cause as Error).message).toBe("stop");
   });
 
+  it("names the tmpDir when spooling or counting ids cannot write there", async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => [`u${i}`, i]);
+    const missing = "/nonexistent-batchkit-dir";
+    const spool = await errorOf(() => collect(readDataset(byteChunks(dataset(["user_id", "a"], rows, "data-first"), [256]), { features: A, tmpDir: missing, spoolMemoryBytes: 16 })));
+    expect(spool).toMatchObject({ code: "DATASET_SPOOL_FAILED" });
+    expect(spool.message).toMatch(/Could not create the spool file for a data array that precedes metadata in \/nonexistent-batchkit-dir: ENOENT/);
+    const many = Array.from({ length: 5000 }, (_, i) => [`u${i}`, i]);
+    const ids = await errorOf(() => collect(readDataset(byteChunks(dataset(["user_id", "a"], many), [4096]), { features: A, tmpDir: missing, duplicateMemoryBytes: 16 })));
+    expect(ids).toMatchObject({ code: "DATASET_SPOOL_FAILED" });
+    expect(ids.message).toMatch(/user id fingerprints to a temp file in \/nonexistent-batchkit-dir/);
+    expect(ids.hint).toMatch(/trackDuplicates: false/);
+  });
+
   it("can be iterated once", async () => {
     const reader = readDataset(byteChunks(dataset(["user_id", "a"], [])), { features: A });
     await collect(reader);
