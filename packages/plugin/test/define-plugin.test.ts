@@ -1,6 +1,8 @@
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { parseResults } from "@batchkit/manifest";
-import { runFixture } from "./helpers/run-plugin.js";
+import { removeRunDirs, runFixture } from "./helpers/run-plugin.js";
+
+afterAll(removeRunDirs);
 
 const SECRET = "X-Amz-Signature=deadbeef";
 const manifest = (stage: string, extra: Record<string, unknown> = {}) => ({

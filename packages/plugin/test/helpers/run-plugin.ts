@@ -1,11 +1,18 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 const fixture = fileURLToPath(new URL("../fixtures/fixture-plugin.ts", import.meta.url));
+
+const dirs: string[] = [];
+
+/** Removes the temp folders of every run so far (call from afterAll). */
+export async function removeRunDirs(): Promise<void> {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 export interface PluginRun {
   code: number | null;
@@ -21,6 +28,7 @@ export async function runFixture(
   options: { resultsPath?: (dir: string) => string; args?: (m: string, r: string) => string[]; onSpawn?: (kill: (s: NodeJS.Signals) => void, stderr: () => string) => void } = {},
 ): Promise<PluginRun> {
   const dir = await mkdtemp(join(tmpdir(), "batchkit-plugin-"));
+  dirs.push(dir);
   const manifestPath = join(dir, "manifest.json");
   await writeFile(manifestPath, typeof manifest === "string" ? manifest : JSON.stringify(manifest));
   const resultsPath = options.resultsPath ? options.resultsPath(dir) : join(dir, "results.json");
