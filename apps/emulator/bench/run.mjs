@@ -17,6 +17,8 @@ const { values } = parseArgs({
     variants: { type: "string" },
     seed: { type: "string", default: "42" },
     "work-dir": { type: "string" },
+    // A plugin slower than this is stopped and reported as such, so the bench always ends.
+    "timeout-s": { type: "string", default: "900" },
   },
 });
 const sizes = values.sizes.split(",").map((s) => Number(s.replace(/_/g, "")));
@@ -103,6 +105,7 @@ for (const users of sizes) {
         downloadStages: ["initial", "trainMore"],
         store: null,
         scores,
+        signal: AbortSignal.timeout(Number(values["timeout-s"]) * 1000),
       });
       const batch = result.batches[0];
       const rssKb = hasTime && existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
@@ -112,9 +115,14 @@ for (const users of sizes) {
         variant: v.label,
         usersPerSec: ok ? users / (batch.pluginMs / 1000) : null,
         wallS: batch.pluginMs / 1000,
-        rssMb: rssKb === null ? (batch.peakRssBytes ?? 0) / 2 ** 20 : rssKb / 1024,
+        // GNU time's %M when it wrote one, else the /proc VmHWM samples (none when the wrapper was stopped).
+        rssMb: rssKb !== null && Number.isFinite(rssKb) ? rssKb / 1024 : ok && batch.peakRssBytes !== null ? batch.peakRssBytes / 2 ** 20 : null,
         auc: ok ? auc(scores, emulator.project.labels()) : null,
-        note: ok ? `checked exactly once; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s` : `FAILED: ${result.error.message.split("\n")[0]}`,
+        note: ok
+          ? `checked exactly once; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s`
+          : batch.pluginMs >= Number(values["timeout-s"]) * 1000 - 1000
+            ? `stopped after the --timeout-s of ${values["timeout-s"]} s`
+            : `FAILED: ${result.error.message.split("\n")[0]}`,
       });
       log(`  -> ${JSON.stringify(rows[rows.length - 1])}`);
       rmSync(join(dir, "runs", name), { recursive: true, force: true });

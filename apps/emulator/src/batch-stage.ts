@@ -47,6 +47,8 @@ export interface BatchStageOptions {
   scores: Float64Array;
   env?: Record<string, string>;
   onProgress?: (p: ProgressState) => void;
+  /** Stops the running batch processes (SIGTERM) and starts no more. */
+  signal?: AbortSignal;
 }
 
 export interface BatchStageResult {
@@ -141,6 +143,7 @@ export async function runBatchStage(emulator: Emulator, o: BatchStageOptions): P
       dir: join(o.runDir, `batch-${label}`),
       manifest,
       ...(o.env === undefined ? {} : { env: o.env }),
+      ...(o.signal === undefined ? {} : { signal: o.signal }),
     });
     const report: BatchReport = {
       batch: slice.batch,
@@ -178,7 +181,7 @@ export async function runBatchStage(emulator: Emulator, o: BatchStageOptions): P
   };
 
   const worker = async (): Promise<void> => {
-    while (error === null && next < slices.length) {
+    while (error === null && next < slices.length && o.signal?.aborted !== true) {
       const slice = slices[next++] as BatchSlice;
       try {
         await runOne(slice);

@@ -70,6 +70,8 @@ async function run(argv: readonly string[]): Promise<number> {
       port: o.port,
       workDir,
       faults: o.faults,
+      // One line per request on stderr, signed query strings cut (redactUrl).
+      log: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`),
       ...(o.projectKey === undefined ? {} : { projectKey: o.projectKey }),
       ...(o.datasetKey === undefined ? {} : { datasetKey: o.datasetKey }),
     });
@@ -85,6 +87,7 @@ async function run(argv: readonly string[]): Promise<number> {
         `  curl '${emulator.url}/api/developer/get_manifest/trainMore?datasets=train_0' ${h} > trainMore-manifest.json`,
         `  curl '${emulator.url}/api/developer/get_manifest/batch?maxBatchSize=10000&options=%7B%7D' ${h} > batch-manifest.json`,
         "",
+        "A data.json uploaded through the batch manifest's getUploadUrls.batch is checked; the verdict shows here.",
         `work dir: ${workDir}. Ctrl-C stops.`,
         "",
       ].join("\n"),

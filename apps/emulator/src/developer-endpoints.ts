@@ -1,7 +1,9 @@
 /**
  * The developer endpoints a plugin author calls while writing a plugin (platform.md, "Developer endpoints"):
- * prepare the initial dataset, then fetch a manifest for any stage.
+ * prepare the initial dataset, then fetch a manifest for any stage. A data.json uploaded for a developer batch
+ * manifest is checked like a real batch's, and the verdict logged.
  */
+import { applyDataJson, type BatchSlice, describeSlice } from "./apply-data-json.js";
 import { type DatasetRef, INITIAL_KINDS, type Moment, momentOfKey } from "./datasets.js";
 import type { Emulator } from "./emulator.js";
 import { buildManifest } from "./manifests.js";
@@ -9,6 +11,10 @@ import { buildManifest } from "./manifests.js";
 /** What a developer session remembers between calls. */
 export interface DeveloperSession {
   initial?: Moment;
+  /** The slice of the last batch manifest handed out, to check the data.json uploaded for it. */
+  batch?: BatchSlice;
+  /** The verdict on the last developer batch data.json. */
+  lastCheck?: string;
 }
 
 export interface Answer {
@@ -65,6 +71,7 @@ export function getManifest(emulator: Emulator, stage: string, query: URLSearchP
     const n = emulator.project.users;
     const end = Number.isFinite(size) && size >= 1 && size < n ? (emulator.project.randoms[Math.floor(size)] as number) : 1;
     range = { start: 0, end };
+    emulator.developer.batch = { batch: 1, start: 0, end, lo: 0, hi: emulator.project.lowerBound(end) };
   }
   let options: Record<string, unknown> = {};
   const optionsText = query.get("options");
@@ -93,4 +100,17 @@ export function getManifest(emulator: Emulator, stage: string, query: URLSearchP
       options,
     }),
   };
+}
+
+/** Checks a developer batch's uploaded data.json against the slice of the last batch manifest. */
+export async function checkDeveloperBatch(emulator: Emulator, file: string): Promise<string> {
+  const slice = emulator.developer.batch;
+  if (slice === undefined) return "data.json check skipped: no batch manifest was handed out";
+  const scores = new Float64Array(emulator.project.users).fill(Number.NaN);
+  try {
+    const applied = await applyDataJson(file, slice, emulator.project, null, "dev", scores);
+    return `data.json check: ok, ${applied.rows} of ${slice.hi - slice.lo} users of ${describeSlice(slice)} scored exactly once (${applied.scoreProperty})`;
+  } catch (err) {
+    return `data.json check FAILED: ${(err as Error).message}`;
+  }
 }

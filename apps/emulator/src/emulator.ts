@@ -14,7 +14,7 @@ import { Datasets } from "./datasets.js";
 import { DemoProject } from "./demo-project.js";
 import { COLUMNS } from "./demo-schema.js";
 import { FaultInjector, type FaultOptions } from "./faults.js";
-import { type DeveloperSession, getManifest, postInitialDataset } from "./developer-endpoints.js";
+import { checkDeveloperBatch, type DeveloperSession, getManifest, postInitialDataset } from "./developer-endpoints.js";
 import { hash32 } from "./random.js";
 import { UrlSigner } from "./signing.js";
 import { Storage, safeSegments } from "./storage.js";
@@ -212,7 +212,12 @@ export class Emulator {
     if (path.startsWith("/storage/") && method === "PUT") {
       this.requests.uploads++;
       if (this.injectStatus(res, req)) return;
-      await this.storage.handlePut(req, res, path, url.searchParams, path.slice("/storage/".length));
+      const stored = await this.storage.handlePut(req, res, path, url.searchParams, path.slice("/storage/".length));
+      if (stored !== null && path === `/storage/${this.projectId}/batch/dev/data.json`) {
+        const verdict = await checkDeveloperBatch(this, stored);
+        this.developer.lastCheck = verdict;
+        this.log?.(verdict);
+      }
       return;
     }
 

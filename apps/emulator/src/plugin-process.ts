@@ -53,19 +53,19 @@ export async function runPluginProcess(options: {
   await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   const log = createWriteStream(join(dir, "plugin.log"));
   const started = performance.now();
+  // With a signal the plugin gets its own process group, so an abort reaches a wrapper's children too
+  // (e.g. `/usr/bin/time node main.js`); without one it stays in ours and gets the user's Ctrl-C directly.
+  const spawnOptions = {
+    cwd: dir,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"] as ["ignore", "pipe", "pipe"],
+    detached: options.signal !== undefined,
+  };
   // `exec` lets the shell become the plugin, so the pid (and its /proc RSS) is the plugin's own.
   const child =
     typeof command === "string"
-      ? spawn("/bin/sh", ["-c", `exec ${command} "$@"`, "sh", "manifest.json", "results.json"], {
-          cwd: dir,
-          env: { ...process.env, ...options.env },
-          stdio: ["ignore", "pipe", "pipe"],
-        })
-      : spawn(command[0] as string, [...command.slice(1), "manifest.json", "results.json"], {
-          cwd: dir,
-          env: { ...process.env, ...options.env },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+      ? spawn("/bin/sh", ["-c", `exec ${command} "$@"`, "sh", "manifest.json", "results.json"], spawnOptions)
+      : spawn(command[0] as string, [...command.slice(1), "manifest.json", "results.json"], spawnOptions);
   let tail = Buffer.alloc(0);
   child.stdout.pipe(log, { end: false });
   child.stderr.on("data", (chunk: Buffer) => {
@@ -81,8 +81,13 @@ export async function runPluginProcess(options: {
     });
   }, 100);
   const onAbort = (): void => {
-    child.kill("SIGTERM");
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      child.kill("SIGTERM");
+    }
   };
+  if (options.signal?.aborted === true) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once("error", (err) => {

@@ -45,25 +45,25 @@ export class Storage {
     return join(this.root, ...segments);
   }
 
-  /** PUT /storage/<key>?X-Amz-...: verify, require Content-Length, write to a temp file, rename. */
-  async handlePut(req: IncomingMessage, res: ServerResponse, urlPath: string, query: URLSearchParams, key: string): Promise<void> {
+  /** PUT /storage/<key>?X-Amz-...: verify, require Content-Length, write to a temp file, rename. Returns the file stored, or null. */
+  async handlePut(req: IncomingMessage, res: ServerResponse, urlPath: string, query: URLSearchParams, key: string): Promise<string | null> {
     const check = this.signer.verify("PUT", urlPath, query);
     if (!check.ok) {
       req.resume();
       sendXml(res, 403, check.code, check.message);
-      return;
+      return null;
     }
     const segments = safeSegments(key);
     if (segments === null) {
       req.resume();
       sendXml(res, 400, "InvalidArgument", "Unsafe object key");
-      return;
+      return null;
     }
     const lengthHeader = req.headers["content-length"];
     if (lengthHeader === undefined || !/^\d+$/.test(lengthHeader)) {
       req.resume();
       sendXml(res, 411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
-      return;
+      return null;
     }
     const expected = Number(lengthHeader);
     const dest = this.filePath(segments);
@@ -75,17 +75,18 @@ export class Storage {
       if (written !== expected) {
         await rm(temp, { force: true });
         sendXml(res, 400, "IncompleteBody", `You did not provide the number of bytes specified by the Content-Length HTTP header (${written} of ${expected}).`);
-        return;
+        return null;
       }
       await rename(temp, dest);
     } catch {
       // The client went away mid-upload: keep nothing of it.
       await rm(temp, { force: true });
       if (!res.headersSent && !res.destroyed) sendXml(res, 400, "IncompleteBody", "The upload did not complete.");
-      return;
+      return null;
     }
     res.writeHead(200, { ETag: `"${expected}"`, "Content-Length": 0 });
     res.end();
+    return dest;
   }
 
   /** GET /api/storage/<key>: 404 when missing, Range answered with 206. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { splitRanges } from "../src/batch-stage.js";
+import { join } from "node:path";
+import { runBatchStage, splitRanges } from "../src/batch-stage.js";
 import { Emulator } from "../src/emulator.js";
 
 let emu: Emulator;
@@ -27,5 +28,28 @@ describe("splitRanges", () => {
     }
     expect(expectedLo).toBe(10_007);
     for (let i = 1; i < slices.length; i++) expect(slices[i]?.start).toBe(slices[i - 1]?.end);
+  });
+});
+
+describe("runBatchStage", () => {
+  it("stops its plugin processes when the signal aborts, and reports the batch as failed", async () => {
+    const result = await runBatchStage(emu, {
+      plugin: [process.execPath, "-e", "setTimeout(() => {}, 1e9)"],
+      runId: "abort",
+      runDir: join(emu.workDir, "runs", "abort"),
+      maxBatchSize: 5000,
+      concurrency: 1,
+      options: {},
+      datasets: [],
+      downloadStages: [],
+      store: null,
+      scores: new Float64Array(emu.project.users),
+      signal: AbortSignal.timeout(300),
+    });
+    // (Without the abort this never returns: the plugin sleeps for 11 days.)
+    expect(result.batches).toHaveLength(1);
+    expect(result.batches[0]?.exitCode).toBeNull();
+    expect(result.error?.code).toBe("EMULATOR_PLUGIN_NO_RESULTS");
+    expect(result.error?.message).toContain("exit code SIGTERM");
   });
 });

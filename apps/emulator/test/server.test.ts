@@ -135,6 +135,23 @@ describe("datasets", () => {
     expect(sha(gunzipSync(z.body))).toBe(sha(a.body));
   });
 
+  it("carry the dataset's moment in moment_key and moment_timestamp", async () => {
+    const ref = emu.datasets.register("train_6270", { type: "since", seconds: 6270 });
+    const doc = JSON.parse((await rawRequest(`${emu.url}/api/plugin/query_dataset/${ref.id}?range_end_lt=0.05`)).body.toString()) as {
+      metadata: { columns: string[] };
+      data: unknown[][];
+    };
+    const at = (c: string): number => doc.metadata.columns.indexOf(c);
+    expect(doc.data.length).toBeGreaterThan(50);
+    for (const row of doc.data) {
+      expect(row[at("moment_key")]).toBe("since_6270");
+      const base = Date.parse(row[at("user_moment_base_timestamp")] as string);
+      const moment = Date.parse(row[at("moment_timestamp")] as string);
+      const now = Date.parse(row[at("data_now")] as string);
+      expect(moment).toBe(Math.min(now, base + 6270_000));
+    }
+  });
+
   it("answer 400 to a bad range and 404 to an unknown dataset", async () => {
     expect((await rawRequest(`${url()}?range_start_gt_or_eq=abc`)).status).toBe(400);
     expect((await rawRequest(`${url()}?range_end_lt=`)).status).toBe(400);
@@ -203,6 +220,42 @@ describe("storage", () => {
     const put = await rawRequest(signed, { method: "PUT", body: "abc", chunked: true });
     expect(put.status).toBe(411);
     expect(put.body.toString()).toContain("<Code>MissingContentLength</Code>");
+  });
+});
+
+describe("a developer batch", () => {
+  it("has its uploaded data.json checked against the slice of its manifest", async () => {
+    const m = parseManifest(await readyManifest("batch", "?maxBatchSize=1000"));
+    if (!m.ok) throw m.error;
+    const slice = JSON.parse((await rawRequest(m.value.dataUrls["latest"] as string)).body.toString()) as { data: unknown[][] };
+    const upload = async (updates: unknown[][]): Promise<string> => {
+      const before = emu.developer.lastCheck;
+      const body = JSON.stringify({ category: "Predictions", properties: ["Rating"], updates });
+      const signed = (await rawRequest(`${m.value.getUploadUrls["batch"]}/data.json`)).body.toString();
+      expect((await rawRequest(signed, { method: "PUT", body, headers: { "Content-Length": String(Buffer.byteLength(body)) } })).status).toBe(200);
+      for (let i = 0; i < 200 && emu.developer.lastCheck === before; i++) await new Promise((r) => setTimeout(r, 10));
+      return emu.developer.lastCheck ?? "";
+    };
+    const all = slice.data.map((row) => [row[0], 0.5]);
+    expect(await upload(all)).toMatch(/^data\.json check: ok, 1000 of 1000 users of batch 1 \[range_start_gt_or_eq=0, range_end_lt=[\d.]+\) scored exactly once \(Rating\)$/);
+    expect(await upload(all.slice(1))).toContain("data.json check FAILED: batch 1");
+  });
+});
+
+describe("the request log", () => {
+  it("names each request without its signed query string", async () => {
+    const lines: string[] = [];
+    const logged = await Emulator.start({ users: 10, log: (l) => lines.push(l) });
+    try {
+      const signed = (await rawRequest(`${logged.uploadUrl("initial")}/a.txt`)).body.toString();
+      expect(signed).toContain("X-Amz-Signature=");
+      expect((await rawRequest(signed, { method: "PUT", body: "x", headers: { "Content-Length": "1" } })).status).toBe(200);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toMatch(/^PUT http:\/\/127\.0\.0\.1:\d+\/storage\/.+\/initial\/a\.txt\?…$/);
+      expect(lines.join("\n")).not.toContain("X-Amz");
+    } finally {
+      await logged.stop();
+    }
   });
 });
 

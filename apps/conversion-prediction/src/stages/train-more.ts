@@ -20,7 +20,8 @@ export async function trainMoreStage(ctx: StageContext, settings: StageSettings 
   if (trainKeys.length === 0) ctx.log.warn("no train_* dataset in the manifest; training on the initial dataset");
   const refs = trainKeys.length > 0 ? trainKeys.map((key) => datasetRef(manifest, key, "training data")) : [datasetRef(manifest, "initial", "training data")];
   // Check before the (long) training that the model can be uploaded at all.
-  const uploadUrl = uploadUrlOf(manifest, trainStage, defaultModelPath);
+  // The stage's own name keys its upload URL and, later, its downloadUrls entry.
+  const uploadUrl = uploadUrlOf(manifest, ctx.stage, defaultModelPath);
 
   const trained = await trainConversionModel(refs, manifest.metadata.features ?? {}, readContextOf(ctx, settings, refs[0]), {
     ...defaultTrainingSettings,
@@ -50,12 +51,12 @@ export async function trainMoreStage(ctx: StageContext, settings: StageSettings 
       model: { path: defaultModelPath, bytes: result.bytes, sha256: result.sha256 },
       jsx: trainingView,
     },
-    batches: { maxBatchSize: params.maxBatchSize, options: batchOptionsOf(trained) },
+    batches: { maxBatchSize: params.maxBatchSize, options: batchOptionsOf(trained, ctx.stage) },
   };
 }
 
 /** The batch stage's options for a trained model: the reader's feature spec, flattened to JSON. */
-export function batchOptionsOf(trained: Pick<TrainedModel, "pipeline">): Record<string, unknown> {
+export function batchOptionsOf(trained: Pick<TrainedModel, "pipeline">, modelStage: string = trainStage): Record<string, unknown> {
   const features = trained.pipeline.features;
   const fills: Record<string, number> = {};
   const categories: Record<string, string[]> = {};
@@ -65,7 +66,7 @@ export function batchOptionsOf(trained: Pick<TrainedModel, "pipeline">): Record<
   }
   return {
     model: defaultModelPath,
-    modelStage: trainStage,
+    modelStage,
     features: features.map((f) => f.column),
     fill: 0,
     fills,

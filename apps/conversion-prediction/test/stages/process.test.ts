@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,8 +11,8 @@ import { datasetBody, syntheticFeatures, syntheticRows } from "../helpers/synthe
 import { skl2onnxZipMapModel } from "../helpers/test-models.js";
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-// Absolute, so that the child can run in a working directory outside the package.
-const tsxLoader = join(packageDir, "node_modules/tsx/dist/loader.mjs");
+// tsx's loader by absolute path, so that the child can run in a working directory outside the package.
+const tsxLoader = createRequire(import.meta.url).resolve("tsx");
 const mainSource = join(packageDir, "src/main.ts");
 
 let server: StormlyServer;

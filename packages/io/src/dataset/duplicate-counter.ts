@@ -36,7 +36,7 @@ export class DuplicateFingerprints implements DuplicateLookup {
 
   has(id: string | number): boolean {
     hashId(id);
-    return this.sets[bucketOf(idHash.h1)]?.has(keyOf(idHash.h1, idHash.h2)) ?? false;
+    return this.sets[bucketOf(idHash[0]!)]?.has(keyOf(idHash[0]!, idHash[1]!)) ?? false;
   }
 }
 
@@ -83,10 +83,13 @@ export class DuplicateCounter {
 
   add(id: string | number): void {
     hashId(id);
-    this.addHash(idHash.h1, idHash.h2);
+    this.addHash(idHash);
   }
 
-  addHash(h1: number, h2: number): void {
+  /** Adds a fingerprint [h1, h2] computed by id-hash.ts. */
+  addHash(hash: Uint32Array): void {
+    const h1 = hash[0]!;
+    const h2 = hash[1]!;
     const b = bucketOf(h1);
     const n = this.fill[b]!;
     this.current[b]![n] = keyOf(h1, h2);

@@ -1,9 +1,10 @@
 /**
  * The 64-bit fingerprint of a user id (two 32-bit halves), shared by the id decoder, which hashes ASCII ids
  * from their bytes while finding their end, and the duplicate tracker. Both give the same value for the same
- * id, however it was spelled in JSON.
+ * id, however it was spelled in JSON. The result is left in idHash ([h1, h2]): a typed array, so the
+ * 32-bit values are never boxed.
  */
-export const idHash = { h1: 0, h2: 0 };
+export const idHash = new Uint32Array(2);
 
 const H1_SEED = 0x811c9dc5;
 const H2_SEED = 0x9747b28c;
@@ -27,8 +28,8 @@ export function hashString(s: string): void {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  idHash.h1 = fmix(h1);
-  idHash.h2 = fmix(h2 ^ s.length);
+  idHash[0] = fmix(h1);
+  idHash[1] = fmix(h2 ^ s.length);
 }
 
 /** The same as hashString for an ASCII string held as bytes b[from..to). */
@@ -42,8 +43,8 @@ export function hashAscii(b: Uint8Array, from: number, to: number): void {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  idHash.h1 = fmix(h1);
-  idHash.h2 = fmix(h2 ^ len);
+  idHash[0] = fmix(h1);
+  idHash[1] = fmix(h2 ^ len);
 }
 
 const f64 = new Float64Array(1);
@@ -54,8 +55,8 @@ export function hashNumber(v: number): void {
   f64[0] = v === 0 ? 0 : v;
   const lo = u32[0]!;
   const hi = u32[1]!;
-  idHash.h1 = fmix(lo ^ fmix(hi ^ 0x27d4eb2f));
-  idHash.h2 = fmix(hi ^ fmix(lo ^ 0x165667b1));
+  idHash[0] = fmix(lo ^ fmix(hi ^ 0x27d4eb2f));
+  idHash[1] = fmix(hi ^ fmix(lo ^ 0x165667b1));
 }
 
 export function hashId(id: string | number): void {

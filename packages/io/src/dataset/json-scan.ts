@@ -15,8 +15,11 @@ function latin1(b: Buffer, start: number, end: number): string {
 
 export const INCOMPLETE = -1;
 
-/** Where the last scanNumber / readString ended (or INCOMPLETE); a field, so the value can be returned. */
+/** Where the last readString ended (or INCOMPLETE); a field, so the string can be returned. */
 export const cursor = { end: 0 };
+
+/** The value of the last scanNumber. */
+export const numberValue = new Float64Array(1);
 
 // Exact powers of ten: with a mantissa below 2^53 and |exponent| <= 22, one multiply or divide is the
 // correctly rounded result, i.e. the same double JSON.parse gives (Clinger's fast path).
@@ -37,7 +40,9 @@ export function skipWs(b: Uint8Array, p: number, end: number): number {
 }
 
 /**
- * Parses the number at p (which holds "-" or a digit) to the double JSON.parse would give. Up to 9
+ * Parses the number at p (which holds "-" or a digit) to the double JSON.parse would give, left in
+ * numberValue[0] (a typed-array slot, so the double is never boxed); returns the position after it or
+ * INCOMPLETE. Up to 9
  * significant digits accumulate in int32 arithmetic (a shorter dependency chain than doubles); longer
  * mantissas go to scanNumberWide.
  */
@@ -47,27 +52,27 @@ export function scanNumber(b: Buffer, p: number, end: number): number {
   let c = b[p]!;
   if (c === 0x2d) {
     neg = true;
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
   }
   let m = 0;
   let digits = 0;
   let exp = 0;
   if (c === 0x30) {
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
   } else if (c >= 0x31 && c <= 0x39) {
     do {
       if (++digits > 9) return scanNumberWide(b, start, end);
       m = (m * 10 + (c - 0x30)) | 0;
-      if (++p >= end) return incomplete();
+      if (++p >= end) return INCOMPLETE;
       c = b[p]!;
     } while (c >= 0x30 && c <= 0x39);
   } else {
     throw new ScanFault(p, "a digit");
   }
   if (c === 0x2e) {
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
     if (c < 0x30 || c > 0x39) throw new ScanFault(p, "a digit after the decimal point");
     do {
@@ -75,14 +80,14 @@ export function scanNumber(b: Buffer, p: number, end: number): number {
       if ((m !== 0 || c !== 0x30) && ++digits > 9) return scanNumberWide(b, start, end);
       m = (m * 10 + (c - 0x30)) | 0;
       exp--;
-      if (++p >= end) return incomplete();
+      if (++p >= end) return INCOMPLETE;
       c = b[p]!;
     } while (c >= 0x30 && c <= 0x39);
   }
   if (c === 0x65 || c === 0x45) return scanNumberWide(b, start, end);
-  cursor.end = p;
   const v = exp === 0 ? m : m / POW10[-exp]!;
-  return neg ? -v : v;
+  numberValue[0] = neg ? -v : v;
+  return p;
 }
 
 /** The general number path: double accumulation, exact fallback; same grammar as scanNumber. */
@@ -92,27 +97,27 @@ function scanNumberWide(b: Buffer, p: number, end: number): number {
   let c = b[p]!;
   if (c === 0x2d) {
     neg = true;
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
   }
   let m = 0;
   let digits = 0;
   let exp = 0;
   if (c === 0x30) {
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
   } else if (c >= 0x31 && c <= 0x39) {
     do {
       m = m * 10 + (c - 0x30);
       digits++;
-      if (++p >= end) return incomplete();
+      if (++p >= end) return INCOMPLETE;
       c = b[p]!;
     } while (c >= 0x30 && c <= 0x39);
   } else {
     throw new ScanFault(p, "a digit");
   }
   if (c === 0x2e) {
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
     if (c < 0x30 || c > 0x39) throw new ScanFault(p, "a digit after the decimal point");
     do {
@@ -120,35 +125,36 @@ function scanNumberWide(b: Buffer, p: number, end: number): number {
       if (m !== 0 || c !== 0x30) digits++;
       m = m * 10 + (c - 0x30);
       exp--;
-      if (++p >= end) return incomplete();
+      if (++p >= end) return INCOMPLETE;
       c = b[p]!;
     } while (c >= 0x30 && c <= 0x39);
   }
   if (c === 0x65 || c === 0x45) {
-    if (++p >= end) return incomplete();
+    if (++p >= end) return INCOMPLETE;
     c = b[p]!;
     let eneg = false;
     if (c === 0x2d || c === 0x2b) {
       eneg = c === 0x2d;
-      if (++p >= end) return incomplete();
+      if (++p >= end) return INCOMPLETE;
       c = b[p]!;
     }
     if (c < 0x30 || c > 0x39) throw new ScanFault(p, "a digit in the exponent");
     let e = 0;
     do {
       if (e < 100_000) e = e * 10 + (c - 0x30);
-      if (++p >= end) return incomplete();
+      if (++p >= end) return INCOMPLETE;
       c = b[p]!;
     } while (c >= 0x30 && c <= 0x39);
     exp += eneg ? -e : e;
   }
-  cursor.end = p;
   if (digits <= 15 && exp >= -22 && exp <= 22) {
     const v = exp < 0 ? m / POW10[-exp]! : m * POW10[exp]!;
-    return neg ? -v : v;
+    numberValue[0] = neg ? -v : v;
+    return p;
   }
   // Long mantissas and big exponents: the exact (slower) path, so results always equal JSON.parse.
-  return Number(latin1(b, start, p));
+  numberValue[0] = Number(latin1(b, start, p));
+  return p;
 }
 
 /** Validates the number at p without converting it; returns the position after it or INCOMPLETE. */
@@ -192,11 +198,6 @@ export function skipNumber(b: Uint8Array, p: number, end: number): number {
     } while (c >= 0x30 && c <= 0x39);
   }
   return p;
-}
-
-function incomplete(): number {
-  cursor.end = INCOMPLETE;
-  return 0;
 }
 
 /** p at the opening quote; returns the position after the closing quote, or INCOMPLETE. */

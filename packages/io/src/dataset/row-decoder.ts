@@ -8,7 +8,7 @@ import { DatasetError, ScanFault } from "./dataset-error.js";
 import { USE_CATEGORY, USE_EXTRA, USE_ID, USE_NUMBER, type ColumnPlan } from "./column-plan.js";
 import type { DuplicateCounter } from "./duplicate-counter.js";
 import { idHash } from "./id-hash.js";
-import { INCOMPLETE, cursor, literal, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipString, skipValue, skipWs } from "./json-scan.js";
+import { INCOMPLETE, cursor, literal, numberValue, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipString, skipValue, skipWs } from "./json-scan.js";
 
 export const NEED_MORE = 0;
 export const BATCH_FULL = 1;
@@ -44,8 +44,7 @@ export class RowDecoder {
   private rowId: string | number | undefined = undefined;
   // The id's fingerprint when the fast id path computed it; otherwise commit() hashes the id.
   private rowHashed = false;
-  private rowHash1 = 0;
-  private rowHash2 = 0;
+  private readonly rowHash = new Uint32Array(2);
   private readonly rowExtras: unknown[];
   private readonly pendCol: Int32Array;
   private readonly pendKind: Uint8Array;
@@ -145,10 +144,9 @@ export class RowDecoder {
         if (use === USE_NUMBER) {
           // The common cases inline: a numeric feature holding a number, true, false or null.
           if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-            const v = scanNumber(b, p, end);
-            p = cursor.end;
+            p = scanNumber(b, p, end);
             if (p === INCOMPLETE) return INCOMPLETE;
-            features[fbase + slot[col]!] = v;
+            features[fbase + slot[col]!] = numberValue[0]!;
           } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
             p = scanLiteral(b, p, end);
             if (p === INCOMPLETE) return INCOMPLETE;
@@ -182,8 +180,8 @@ export class RowDecoder {
           p = cursor.end;
           if (p === INCOMPLETE) return INCOMPLETE;
           this.rowId = id;
-          this.rowHash1 = idHash.h1;
-          this.rowHash2 = idHash.h2;
+          this.rowHash[0] = idHash[0]!;
+          this.rowHash[1] = idHash[1]!;
           this.rowHashed = true;
         } else {
           p = this.value(b, p, end, col, fbase);
@@ -288,8 +286,8 @@ export class RowDecoder {
       v = readString(b, p, end);
       p = cursor.end;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      v = scanNumber(b, p, end);
-      p = cursor.end;
+      p = scanNumber(b, p, end);
+      v = numberValue[0];
     } else if (c === 0x5b || c === 0x7b) {
       const q = skipComposite(b, p, end);
       if (q === INCOMPLETE) return INCOMPLETE;
@@ -355,7 +353,7 @@ export class RowDecoder {
     }
     const counter = this.counter;
     if (counter !== undefined) {
-      if (this.rowHashed) counter.addHash(this.rowHash1, this.rowHash2);
+      if (this.rowHashed) counter.addHash(this.rowHash);
       else counter.add(id);
     }
     this.rowHashed = false;

@@ -48,9 +48,10 @@ export interface DataJsonWriter {
   abort(): Promise<void>;
 }
 
-// Text is gathered into a string and written synchronously once it passes this size: memory stays bounded
-// and there is no promise per row.
-const FLUSH_CHARS = 256 * 1024;
+// Lines are encoded straight into one reused buffer, written synchronously when full: memory stays flat
+// (no growing strings, no garbage buffers) and there is no promise per row. A line's text is at most
+// 3 bytes per UTF-16 unit.
+const BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Opens `path` for a streamed data.json: `{"category":...,"properties":[...],"updates":[` then one update per
@@ -75,7 +76,8 @@ function ioError(what: string, path: string, err: unknown): DataJsonWriteError {
 }
 
 class StreamingDataJsonWriter implements DataJsonWriter {
-  private text: string;
+  private readonly out = Buffer.allocUnsafe(BUFFER_BYTES);
+  private used = 0;
   private bytes = 0;
   private rows = 0;
   private readonly hash: Hash = createHash("sha256");
@@ -92,7 +94,7 @@ class StreamingDataJsonWriter implements DataJsonWriter {
     const head: Record<string, unknown> = {};
     if (opts.category !== undefined) head.category = opts.category;
     head.properties = opts.properties;
-    this.text = `${JSON.stringify(head).slice(0, -1)},"updates":[\n`;
+    this.put(`${JSON.stringify(head).slice(0, -1)},"updates":[\n`);
   }
 
   write(userId: string | number, ...values: UpdateValue[]): void {
@@ -112,9 +114,8 @@ class StreamingDataJsonWriter implements DataJsonWriter {
         throw new DataJsonWriteError("DATA_JSON_VALUE_INVALID", `The update for user ${showId(userId)} has a value of type ${typeof v}`, "Update values must be strings, numbers, booleans or null.", { userId });
       }
     }
-    this.text += `${line}]\n`;
+    this.put(`${line}]\n`);
     this.rows++;
-    if (this.text.length >= FLUSH_CHARS) this.flush();
   }
 
   writeScores(userIds: readonly (string | number)[], scores: Float32Array | Float64Array, count = userIds.length): void {
@@ -132,25 +133,30 @@ class StreamingDataJsonWriter implements DataJsonWriter {
       if (typeof id !== "string") this.id(id as string | number);
       if (!Number.isFinite(v)) throw notFinite(id as string | number, v);
     }
-    let text = this.text;
     let rows = this.rows;
     for (let i = 0; i < count; i++) {
       const id = this.id(userIds[i]!);
-      text += `${rows === 0 ? "[" : ",["}${id},${formatNumber(scores[i]!)}]\n`;
+      this.put(`${rows === 0 ? "[" : ",["}${id},${formatNumber(scores[i]!)}]\n`);
       rows++;
-      if (text.length >= FLUSH_CHARS) {
-        this.text = text;
-        this.flush();
-        text = this.text;
+    }
+    this.rows = rows;
+  }
+
+  /** Appends text to the output buffer, writing the buffer out first when the text might not fit. */
+  private put(text: string): void {
+    if (this.used + text.length * 3 > BUFFER_BYTES) {
+      this.flush();
+      if (text.length * 3 > BUFFER_BYTES) {
+        this.writeOut(Buffer.from(text, "utf8"));
+        return;
       }
     }
-    this.text = text;
-    this.rows = rows;
+    this.used += this.out.write(text, this.used, "utf8");
   }
 
   async close(options: CloseOptions = {}): Promise<DataJsonResult> {
     this.checkOpen();
-    this.text += "]}\n";
+    this.put("]}\n");
     let removed = 0;
     let bytes: number;
     let sha256: string;
@@ -194,9 +200,13 @@ class StreamingDataJsonWriter implements DataJsonWriter {
   }
 
   private flush(): void {
-    if (this.text.length === 0) return;
-    const buf = Buffer.from(this.text, "utf8");
-    this.text = "";
+    if (this.used === 0) return;
+    const used = this.used;
+    this.used = 0;
+    this.writeOut(this.out.subarray(0, used));
+  }
+
+  private writeOut(buf: Buffer): void {
     this.hash.update(buf);
     try {
       let off = 0;
