@@ -8,8 +8,6 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
-    // Most of this suite waits on plugin child processes, so two files at a time pay off even on 2 cores.
-    maxWorkers: 2,
     hookTimeout: 30_000,
   },
 });

@@ -201,6 +201,13 @@ export async function runBatchStage(emulator: Emulator, o: BatchStageOptions): P
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, slices.length) }, () => worker()));
+  if (error === null && progress.done < slices.length) {
+    // Stopped by the signal before every batch ran: never a silently short stage.
+    error = new EmulatorError("EMULATOR_BATCH_FAILED", `the batch stage was stopped with ${slices.length - progress.done} of ${slices.length} batches not run`, {
+      hint: "Run the batch stage again without stopping it.",
+      title: "Batch stage stopped",
+    });
+  }
   reports.sort((a, b) => a.batch - b.batch);
   return {
     batches: reports,

@@ -33,23 +33,29 @@ describe("splitRanges", () => {
 
 describe("runBatchStage", () => {
   it("stops its plugin processes when the signal aborts, and reports the batch as failed", async () => {
+    await emu.datasets.file(emu.datasets.register("latest", { type: "latest", seconds: 0 }));
     const result = await runBatchStage(emu, {
       plugin: [process.execPath, "-e", "setTimeout(() => {}, 1e9)"],
       runId: "abort",
       runDir: join(emu.workDir, "runs", "abort"),
-      maxBatchSize: 5000,
+      maxBatchSize: 20_000,
       concurrency: 1,
       options: {},
       datasets: [],
       downloadStages: [],
       store: null,
       scores: new Float64Array(emu.project.users),
-      signal: AbortSignal.timeout(300),
+      signal: AbortSignal.timeout(1000),
     });
     // (Without the abort this never returns: the plugin sleeps for 11 days.)
-    expect(result.batches).toHaveLength(1);
-    expect(result.batches[0]?.exitCode).toBeNull();
-    expect(result.error?.code).toBe("EMULATOR_PLUGIN_NO_RESULTS");
-    expect(result.error?.message).toContain("exit code SIGTERM");
+    expect(result.usersScored).toBe(0);
+    // On a busy machine the signal may fire before the process starts; either way the stage says so.
+    if (result.batches.length === 1) {
+      expect(result.batches[0]?.exitCode).toBeNull();
+      expect(result.error?.code).toBe("EMULATOR_PLUGIN_NO_RESULTS");
+      expect(result.error?.message).toContain("exit code SIGTERM");
+    } else {
+      expect(result.error?.message).toBe("the batch stage was stopped with 1 of 1 batches not run");
+    }
   });
 });

@@ -15,7 +15,7 @@ import { hashId, idHash } from "./id-hash.js";
 
 const BUCKET_BITS = 6;
 const BUCKETS = 1 << BUCKET_BITS;
-const DEFAULT_MEMORY_LIMIT = 8 * 1024 * 1024;
+const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024;
 
 /** What the writer's dedupe pass needs: a Set<string | number> is one too. */
 export interface DuplicateLookup {
@@ -72,7 +72,7 @@ export class DuplicateCounter {
     private readonly tmpDir: string,
     private readonly memoryLimit = DEFAULT_MEMORY_LIMIT,
   ) {
-    // Bucket buffers take about half the memory limit: 8192 entries (64 KiB) each at the default.
+    // Bucket buffers take about half the memory limit: 4096 entries (32 KiB) each at the default.
     this.entries = Math.max(16, Math.min(8192, Math.floor(memoryLimit / (8 * BUCKETS * 2))));
     for (let b = 0; b < BUCKETS; b++) {
       this.current.push(new Float64Array(this.entries));

@@ -24,11 +24,11 @@ export interface ReadDatasetOptions {
   /** Bytes of a data-before-metadata array held in memory before spooling to a file; default 8 MiB. */
   spoolMemoryBytes?: number;
   /**
-   * Count repeated user ids; default true. Flat memory (~12 MiB at most); past ~1M users it writes 8 bytes
-   * a user to a temp file in tmpDir, read back once at the end.
+   * Count repeated user ids; default true. Flat memory (~6 MiB at most); past ~500k users it writes
+   * 8 bytes a user to a temp file in tmpDir, read back once at the end.
    */
   trackDuplicates?: boolean;
-  /** Fingerprint bytes held in memory before duplicate counting spills to tmpDir; default 8 MiB. */
+  /** Fingerprint bytes held in memory before duplicate counting spills to tmpDir; default 4 MiB. */
   duplicateMemoryBytes?: number;
   /** Default contract.userIdColumn ("user_id"). */
   idColumn?: string;
