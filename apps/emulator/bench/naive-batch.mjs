@@ -52,8 +52,8 @@ async function parseMode(manifest) {
 }
 
 async function streamMode(manifest) {
-  // stream-json is a dependency of @batchkit/io, not of the emulator: borrow it from there for the baseline.
-  const require = createRequire(new URL("../../../packages/io/package.json", import.meta.url));
+  // stream-json is CommonJS; the emulator has it as a devDependency for this baseline.
+  const require = createRequire(import.meta.url);
   const { parser } = require("stream-json");
   const { pick } = require("stream-json/filters/Pick");
   const { streamArray } = require("stream-json/streamers/StreamArray");
