@@ -92,6 +92,7 @@ let jobs = [
   { label: "reader, file", approach: "reader-file", source: small },
   { label: "reader, HTTP", approach: "reader-http", source: urlOf(small) },
   { label: "reader, file, duplicate tracking off", approach: "reader-file-nodup", source: small },
+  { label: "reader, from memory (decoder alone)", approach: "reader-memory", source: small },
   { label: "whole-body JSON.parse, file", approach: "jsonparse-file", source: small },
   { label: "whole-body JSON.parse, HTTP", approach: "jsonparse-http", source: urlOf(small) },
   { label: `stream-json pick+streamArray, file (${SJ_USERS.toLocaleString("en-US")} users)`, approach: "streamjson-file", source: sj },

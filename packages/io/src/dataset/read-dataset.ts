@@ -17,7 +17,7 @@ export interface ReadDatasetOptions {
   /** Default fill for missing or invalid numbers, default 0. */
   fill?: number;
   signal?: AbortSignal;
-  /** Passed to openBody for URL sources (dispatcher, retry, timeouts). */
+  /** Passed to openBody for URL sources (dispatcher, retry, timeouts; `compression` defaults to "auto"). */
   http?: OpenBodyOptions;
   /** Where to spool a data array that comes before metadata; default the working directory. */
   tmpDir?: string;
@@ -218,7 +218,9 @@ class StreamingDatasetReader implements DatasetReader {
   private open(): AsyncIterable<Uint8Array> {
     const source = this.source;
     if (typeof source === "string" || source instanceof URL) {
-      const http: OpenBodyOptions = { ...this.options.http };
+      // A dataset from loopback (the emulator) comes uncompressed unless asked otherwise: gzip would cost
+      // more CPU on this machine than the bytes it saves.
+      const http: OpenBodyOptions = { compression: "auto", ...this.options.http };
       const signal = this.options.signal ?? this.options.http?.signal;
       if (signal) http.signal = signal;
       this.body = openBody(source, http);

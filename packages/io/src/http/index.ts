@@ -5,6 +5,7 @@ export { HttpError, type HttpErrorCode, type HttpErrorDetails } from "./http-err
 export type { HttpOptions, RetryInfo } from "./http-options.js";
 export { redactUrl, sanitizeExcerpt } from "./redact.js";
 export {
+  isLoopbackUrl,
   openBody,
   type BodyStats,
   type OpenBodyOptions,

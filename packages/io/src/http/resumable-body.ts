@@ -31,6 +31,24 @@ export interface ResponseInfo {
 export interface OpenBodyOptions extends HttpOptions {
   /** Called for every usable 2xx response before its body is read; a throw ends the read with that error. */
   onResponse?: (info: ResponseInfo) => void;
+  /**
+   * Whether to ask for a compressed body: "always" (the default) asks for gzip, deflate or br; "never" asks
+   * for identity; "auto" asks for compression except from a loopback host, where bytes cost nothing and
+   * compressing and decompressing on the same machine only burns the cores a plugin needs (the dataset
+   * reader's default; see packages/io/BENCHMARKS.md).
+   */
+  compression?: "auto" | "always" | "never";
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export interface BodyStats {
@@ -239,7 +257,9 @@ class ResumableGet implements ResumableBody {
       headers.range = `bytes=${this.delivered}-`;
       headers["if-range"] = (resumeFrom.etag ?? resumeFrom.lastModified) as string;
     } else {
-      headers["accept-encoding"] = "gzip, deflate, br";
+      const compression = this.options.compression ?? "always";
+      const compress = compression === "always" || (compression === "auto" && !isLoopbackUrl(this.target));
+      headers["accept-encoding"] = compress ? "gzip, deflate, br" : "identity";
       delete headers.range;
       delete headers["if-range"];
     }

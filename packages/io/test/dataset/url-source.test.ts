@@ -44,7 +44,11 @@ const features = [{ column: "a" }, { column: "b" }];
 
 describe("readDataset from a URL", () => {
   it.each(["identity", "gzip", "deflate", "br"])("decodes a %s body", async (encoding) => {
-    const reader = readDataset(`${base}/${encoding}?range_start_gt_or_eq=0&range_end_lt=0.5&sig=secret`, { features, batchSize: 512 });
+    const reader = readDataset(`${base}/${encoding}?range_start_gt_or_eq=0&range_end_lt=0.5&sig=secret`, {
+      features,
+      batchSize: 512,
+      http: { compression: "always" },
+    });
     const got = await collect(reader);
     expect(got.userIds).toEqual(rows.map((r) => r[0]));
     expect(got.features[3]).toEqual([0.75, 0]);

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, openBody, type RetryInfo } from "../../src/http/index.js";
+import { HttpError, isLoopbackUrl, openBody, type RetryInfo } from "../../src/http/index.js";
 import { collect, recordingSleep, sameBytes, startServer, testBytes, type TestServer } from "../helpers/http-server.js";
 import { serveBytes } from "../helpers/http-serve-bytes.js";
 
@@ -29,6 +29,25 @@ describe("openBody", () => {
       expect(server.requests[0]?.headers["accept-encoding"]).toBe("gzip, deflate, br");
     });
   }
+
+  it('asks for identity from a loopback host with compression "auto", and for compression with "always"', async () => {
+    server = await startServer((req, res) => serveBytes(req, res, data, { encoding: "gzip" }));
+    expect(sameBytes(await collect(openBody(`${server.url}/d`, { compression: "auto" })), data)).toBe("same");
+    expect(server.requests[0]?.headers["accept-encoding"]).toBe("identity");
+    expect(sameBytes(await collect(openBody(`${server.url}/d`, { compression: "never" })), data)).toBe("same");
+    expect(server.requests[1]?.headers["accept-encoding"]).toBe("identity");
+    await collect(openBody(`${server.url}/d`));
+    expect(server.requests[2]?.headers["accept-encoding"]).toBe("gzip, deflate, br");
+  });
+
+  it("tells loopback hosts from others", () => {
+    expect(isLoopbackUrl("http://127.0.0.1:80/x")).toBe(true);
+    expect(isLoopbackUrl("http://127.1.2.3/x")).toBe(true);
+    expect(isLoopbackUrl("http://localhost:9/x")).toBe(true);
+    expect(isLoopbackUrl("http://[::1]:9/x")).toBe(true);
+    expect(isLoopbackUrl("https://s3.eu-central-1.amazonaws.com/x")).toBe(false);
+    expect(isLoopbackUrl("http://128.0.0.1/x")).toBe(false);
+  });
 
   it("retries a 503 and then reads the 200", async () => {
     const { sleep, delays } = recordingSleep();
