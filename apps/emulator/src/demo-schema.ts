@@ -2,6 +2,7 @@
  * The demo project's columns and feature metadata. Feature ids follow Stormly's style (`feature_acaa2cf5d`);
  * `type`/`nativeType` use the names the io reader's feature kinds expect ([choice], see README).
  */
+import { contract } from "@batchkit/manifest";
 import { hash32 } from "./random.js";
 
 export type FeatureType = "boolean" | "number" | "categorical";
@@ -15,17 +16,8 @@ export interface FeatureDef {
   nativeType: "bool" | "int" | "float" | "string";
 }
 
-export const REQUIRED_COLUMNS = [
-  "user_id",
-  "user_created",
-  "data_now",
-  "y_value",
-  "y_timestamp",
-  "random",
-  "moment_key",
-  "user_moment_base_timestamp",
-  "moment_timestamp",
-] as const;
+/** The columns every dataset has, in the platform's order (from the contract). */
+export const REQUIRED_COLUMNS: readonly string[] = contract.requiredColumns;
 
 const bool = (key: string, name: string): FeatureDef => ({ key, name, type: "boolean", nativeType: "bool" });
 const int = (key: string, name: string): FeatureDef => ({ key, name, type: "number", nativeType: "int" });
