@@ -1,6 +1,6 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { openDataJsonWriter, readDataset, type DataJsonResult, type DatasetStats, type FeatureSpec } from "@batchkit/io";
+import { openDataJsonWriter, readDataset, readDatasetInWorker, type DataJsonResult, type DatasetReader, type DatasetStats, type FeatureSpec, type ReadDatasetOptions } from "@batchkit/io";
 import { contract, redactUrl, type Manifest } from "@batchkit/manifest";
 import type { StageContext } from "@batchkit/plugin";
 import { download, StorageError, storageUrl, upload } from "@batchkit/upload";
@@ -35,7 +35,7 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
       properties: [contract.predictionProperty],
     });
     try {
-      const reader = readDataset(ref.url, {
+      const reader = openReader(ref.url, {
         features: featureSpec(options),
         fill: options.fill,
         batchSize: options.subBatchSize,
@@ -77,6 +77,17 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     ...summary.quantileFields(),
   });
+}
+
+/**
+ * An http(s) dataset is downloaded and decoded in a worker thread, so decoding (the stage's biggest CPU
+ * cost) runs on the second core while this thread scores and writes. HTTP settings that cannot cross
+ * threads (a custom dispatcher, sleep or onResponse) keep the in-thread reader.
+ */
+function openReader(url: string, options: ReadDatasetOptions): DatasetReader {
+  const http = options.http;
+  const crossable = http?.dispatcher === undefined && http?.sleep === undefined && http?.onResponse === undefined;
+  return /^https?:/i.test(url) && crossable ? readDatasetInWorker(url, options) : readDataset(url, options);
 }
 
 /** The reader's spec for the options: a categorical column gives one input per category. */

@@ -26,7 +26,8 @@ export interface DuplicateLookup {
 
 /** The repeated fingerprints, looked up by id. */
 export class DuplicateFingerprints implements DuplicateLookup {
-  constructor(private readonly sets: (Set<number> | undefined)[]) {}
+  /** Public so a worker can send them to the main thread (structured clone keeps the Sets). */
+  constructor(readonly sets: (Set<number> | undefined)[]) {}
 
   get size(): number {
     let n = 0;

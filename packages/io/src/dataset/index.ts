@@ -10,3 +10,4 @@ export {
   type RowBatch,
 } from "./read-dataset.js";
 export type { DuplicateLookup } from "./duplicate-counter.js";
+export { readDatasetInWorker, type WorkerDatasetOptions } from "./worker-reader.js";

@@ -23,6 +23,9 @@ const MISSING = 0;
 const INVALID = 1;
 const UNKNOWN = 2;
 
+// categoryCell could not decide from the bytes alone.
+const NO_FAST_PATH = -2;
+
 export class RowDecoder {
   readonly features: Float32Array;
   userIds: (string | number)[] = [];
@@ -51,6 +54,8 @@ export class RowDecoder {
   private pendN = 0;
   private readonly seen: Uint32Array;
   private stamp = 0;
+  /** Per column used only as a categorical feature: its categories' UTF-8 bytes, index = category. */
+  private readonly categoryBytes: (Buffer[] | undefined)[];
 
   constructor(
     readonly plan: ColumnPlan,
@@ -68,6 +73,18 @@ export class RowDecoder {
     this.missing = new Float64Array(this.ncols);
     this.invalid = new Float64Array(this.ncols);
     this.unknown = new Float64Array(this.ncols);
+    // Few categories: comparing bytes beats decoding each cell to a string for a Map lookup.
+    // (Only for categories that survive UTF-8: a lone surrogate would encode to the bytes of U+FFFD.)
+    this.categoryBytes = plan.categories.map((m, col) => {
+      if (m === undefined || plan.uses[col] !== USE_CATEGORY || m.size > 64) return undefined;
+      const table: Buffer[] = [];
+      for (const [c, k] of m) {
+        const bytes = Buffer.from(c, "utf8");
+        if (bytes.toString("utf8") !== c) return undefined;
+        table[k] = bytes;
+      }
+      return table;
+    });
   }
 
   /** Starts a new batch; the features array is reused, ids and extras are fresh arrays the consumer may keep. */
@@ -283,6 +300,11 @@ export class RowDecoder {
         else this.apply(col, fbase, "", true);
         return q;
       }
+      const table = this.categoryBytes[col];
+      if (table !== undefined) {
+        const q = this.categoryCell(b, p, end, col, fbase, table);
+        if (q !== NO_FAST_PATH) return q;
+      }
       v = readString(b, p, end);
       p = cursor.end;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
@@ -300,6 +322,41 @@ export class RowDecoder {
     if (p === INCOMPLETE) return INCOMPLETE;
     this.apply(col, fbase, v, false);
     return p;
+  }
+
+  /**
+   * A string cell of a categorical-only column, matched by its bytes: no string is made. Equal UTF-8
+   * bytes are equal strings; a cell with an escape, or a non-ASCII cell that matched nothing, takes the
+   * decoding path (NO_FAST_PATH) so the result is exactly what readString + the Map give.
+   */
+  private categoryCell(b: Buffer, p: number, end: number, col: number, fbase: number, table: Buffer[]): number {
+    const q = skipString(b, p, end);
+    if (q === INCOMPLETE) return INCOMPLETE;
+    const from = p + 1;
+    const len = q - 1 - from;
+    let ascii = true;
+    for (let i = from; i < from + len; i++) {
+      const c = b[i]!;
+      if (c === 0x5c) return NO_FAST_PATH;
+      if (c >= 0x80) ascii = false;
+    }
+    let found = -1;
+    for (let k = 0; k < table.length; k++) {
+      const t = table[k]!;
+      if (t.length !== len) continue;
+      let i = 0;
+      while (i < len && t[i] === b[from + i]) i++;
+      if (i === len) {
+        found = k;
+        break;
+      }
+    }
+    if (found < 0 && !ascii) return NO_FAST_PATH;
+    const at = fbase + this.plan.slot[col]!;
+    this.features.fill(0, at, at + this.plan.categoryCount[col]!);
+    if (found < 0) this.pend(col, UNKNOWN);
+    else this.features[at + found] = 1;
+    return q;
   }
 
   /** Applies a decoded value to every use of its column; `invalidString` marks a string not worth decoding. */
