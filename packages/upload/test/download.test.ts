@@ -2,20 +2,16 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StorageError, download } from "../src/index.js";
-import { recordingSleep, startStorageServer, type StorageServer } from "./helpers/storage-server.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
+import { recordingSleep, type StorageServer } from "./helpers/storage-server.js";
+import { useStorageFixture, type TempDir } from "./helpers/storage-fixture.js";
 
 let server: StorageServer;
-let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-beforeEach(async () => {
-  server = await startStorageServer();
-  tmp = await makeTempDir();
-});
-afterEach(async () => {
-  await server.close();
-  await tmp.cleanup();
+let tmp: TempDir;
+useStorageFixture((s, t) => {
+  server = s;
+  tmp = t;
 });
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StorageError, assertSafePath, download, safeRelativePath, storageUrl, upload } from "../src/index.js";
-import { startStorageServer, type StorageServer } from "./helpers/storage-server.js";
-import { makeTempDir, writeTestFile } from "./helpers/temp-dir.js";
+import type { StorageServer } from "./helpers/storage-server.js";
+import { useStorageFixture, type TempDir } from "./helpers/storage-fixture.js";
+import { writeTestFile } from "./helpers/temp-dir.js";
 
 const unsafe = [
   "",
@@ -56,14 +57,10 @@ describe("storage paths", () => {
 
 describe("upload and download refuse unsafe paths before any request", () => {
   let server: StorageServer;
-  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-  beforeEach(async () => {
-    server = await startStorageServer();
-    tmp = await makeTempDir();
-  });
-  afterEach(async () => {
-    await server.close();
-    await tmp.cleanup();
+  let tmp: TempDir;
+  useStorageFixture((s, t) => {
+    server = s;
+    tmp = t;
   });
 
   it("every unsafe path, both ways", async () => {

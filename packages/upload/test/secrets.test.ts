@@ -1,18 +1,15 @@
 import { inspect } from "node:util";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { download, upload } from "../src/index.js";
-import { recordingSleep, startStorageServer, type StorageServer } from "./helpers/storage-server.js";
-import { makeTempDir, writeTestFile } from "./helpers/temp-dir.js";
+import { recordingSleep, type StorageServer } from "./helpers/storage-server.js";
+import { useStorageFixture, type TempDir } from "./helpers/storage-fixture.js";
+import { writeTestFile } from "./helpers/temp-dir.js";
 
 let server: StorageServer;
-let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-beforeEach(async () => {
-  server = await startStorageServer();
-  tmp = await makeTempDir();
-});
-afterEach(async () => {
-  await server.close();
-  await tmp.cleanup();
+let tmp: TempDir;
+useStorageFixture((s, t) => {
+  server = s;
+  tmp = t;
 });
 
 describe("no signed query string leaks", () => {

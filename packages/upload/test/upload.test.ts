@@ -1,19 +1,16 @@
 import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StorageError, upload } from "../src/index.js";
-import { recordingSleep, startStorageServer, type StorageServer } from "./helpers/storage-server.js";
-import { makeTempDir, writeTestFile } from "./helpers/temp-dir.js";
+import { recordingSleep, type StorageServer } from "./helpers/storage-server.js";
+import { useStorageFixture, type TempDir } from "./helpers/storage-fixture.js";
+import { writeTestFile } from "./helpers/temp-dir.js";
 
 let server: StorageServer;
-let tmp: Awaited<ReturnType<typeof makeTempDir>>;
-beforeEach(async () => {
-  server = await startStorageServer();
-  tmp = await makeTempDir();
-});
-afterEach(async () => {
-  await server.close();
-  await tmp.cleanup();
+let tmp: TempDir;
+useStorageFixture((s, t) => {
+  server = s;
+  tmp = t;
 });
 
 const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
