@@ -16,7 +16,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataJsonWriter, readDataset } from "@batchkit/io";
 import { exportLogisticModel, loadScoringModel, predictLogistic } from "../dist/index.js";
-import { features, writeSlice } from "./slice.mjs";
+// The reference slice of @batchkit/io's bench (platform columns + 10 boolean, 10 float, 10 integer features).
+import { FEATURES as features, generate as writeSlice } from "@batchkit/io/reference-slice";
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {

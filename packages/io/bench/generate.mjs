@@ -1,3 +1,4 @@
+// (Exported as `@batchkit/io/reference-slice` for other packages' benchmarks.)
 // Writes a reference dataset slice (the row layout of platform.md) to disk, streaming, with a fixed seed:
 // the platform's 9 always-present columns, then 30 features: 10 boolean, 10 float, 10 integer (10% null).
 import { createWriteStream } from "node:fs";
