@@ -10,7 +10,8 @@ export type DatasetErrorCode =
   | "DATASET_TRUNCATED"
   | "DATASET_FEATURES_INVALID"
   | "DATASET_ABORTED"
-  | "DATASET_SPOOL_FAILED";
+  | "DATASET_SPOOL_FAILED"
+  | "DATASET_FILE_UNREADABLE";
 
 const TITLES: Record<DatasetErrorCode, string> = {
   DATASET_JSON_MALFORMED: "The dataset is not valid JSON",
@@ -25,6 +26,7 @@ const TITLES: Record<DatasetErrorCode, string> = {
   DATASET_FEATURES_INVALID: "The feature spec is invalid",
   DATASET_ABORTED: "Reading the dataset was aborted",
   DATASET_SPOOL_FAILED: "Could not spool the dataset to a temporary file",
+  DATASET_FILE_UNREADABLE: "The dataset file cannot be read",
 };
 
 export interface DatasetErrorPlace {

@@ -3,12 +3,10 @@
  * posts each batch to the main thread. Features travel in a small pool of buffers that are transferred,
  * not copied, and handed back after use; when all are out, decoding waits, so memory stays bounded.
  */
-import { createReadStream } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 import type { OpenBodyOptions } from "../http/index.js";
 import { featureWidth } from "./feature-spec.js";
-import { readDataset, type DatasetReader, type DatasetSource, type ReadDatasetOptions } from "./read-dataset.js";
+import { readDataset, type DatasetReader, type ReadDatasetOptions } from "./read-dataset.js";
 import { encodeError, encodeStats, type FromWorker, type ToWorker, type WorkerInit } from "./worker-protocol.js";
 
 const port = parentPort;
@@ -39,11 +37,6 @@ async function takeBuffer(floats: number): Promise<ArrayBuffer> {
   return free.pop()!;
 }
 
-function openSource(): DatasetSource {
-  if (!init.source.startsWith("file:")) return init.source;
-  return createReadStream(fileURLToPath(init.source), { highWaterMark: 1 << 20 });
-}
-
 function readerOptions(): ReadDatasetOptions {
   const options: ReadDatasetOptions = { ...init.options } as ReadDatasetOptions;
   if (init.forwardRetry) {
@@ -60,7 +53,7 @@ async function run(): Promise<void> {
   // they also go as soon as known, in case a later error ends the read before any batch.
   const sendColumns = (r: DatasetReader): Promise<void> => (columnsPosted ??= r.columns.then((columns) => post({ type: "columns", columns })));
   try {
-    reader = readDataset(openSource(), readerOptions());
+    reader = readDataset(init.source, readerOptions());
     const started = reader;
     started.columns.then(() => sendColumns(started), () => undefined);
     const floats = (init.options.batchSize ?? 8192) * featureWidth(init.options.features);

@@ -29,8 +29,10 @@ export interface DocumentHooks {
   spoolSink(): (b: Buffer, from: number, to: number) => void;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class DocumentParser {
-  private window: Buffer = Buffer.alloc(0);
+  private window: Buffer = EMPTY;
   private pos = 0;
   /** Absolute offset of window[0]. */
   private base = 0;
@@ -67,6 +69,31 @@ export class DocumentParser {
 
   get done(): boolean {
     return this.state === DONE;
+  }
+
+  /**
+   * True when the parser has consumed every byte before absolute `offset` (and none after), is inside the
+   * data array and between rows: the bytes from `offset` on may be decoded elsewhere and appended.
+   */
+  betweenRowsAt(offset: number): boolean {
+    return this.state === ROWS && this.pos === this.window.length && this.base + this.pos === offset && this.decoder !== undefined && this.decoder.betweenRows;
+  }
+
+  /** Inside the data array, with the columns known. */
+  get inRows(): boolean {
+    return this.state === ROWS && this.decoder !== undefined;
+  }
+
+  /** Absolute offset just past the last byte pushed. */
+  get pushedEnd(): number {
+    return this.base + this.window.length;
+  }
+
+  /** The bytes up to absolute `offset` were decoded elsewhere (see betweenRowsAt): continue after them. */
+  skipTo(offset: number): void {
+    this.base = offset;
+    this.window = EMPTY;
+    this.pos = 0;
   }
 
   /**

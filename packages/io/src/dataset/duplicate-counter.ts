@@ -55,7 +55,15 @@ interface Segment {
   entries: number;
 }
 
-export class DuplicateCounter {
+/** Where a decoder reports each row's user id (or its fingerprint, when it computed one). */
+export interface IdSink {
+  add(id: string | number): void;
+  addHash(hash: Uint32Array): void;
+  /** n fingerprints, [h1, h2] each, back to back. */
+  addHashes(hashes: Uint32Array, n: number): void;
+}
+
+export class DuplicateCounter implements IdSink {
   private readonly current: Float64Array[] = [];
   private readonly fill = new Int32Array(BUCKETS);
   /** Full buffers not yet on disk, per bucket. */
@@ -89,8 +97,14 @@ export class DuplicateCounter {
 
   /** Adds a fingerprint [h1, h2] computed by id-hash.ts. */
   addHash(hash: Uint32Array): void {
-    const h1 = hash[0]!;
-    const h2 = hash[1]!;
+    this.addPair(hash[0]!, hash[1]!);
+  }
+
+  addHashes(hashes: Uint32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.addPair(hashes[2 * i]!, hashes[2 * i + 1]!);
+  }
+
+  private addPair(h1: number, h2: number): void {
     const b = bucketOf(h1);
     const n = this.fill[b]!;
     this.current[b]![n] = keyOf(h1, h2);

@@ -1,6 +1,10 @@
 import { contract, parseDatasetHeader, redactUrl } from "@batchkit/manifest";
 import { openBody, type BodyStats, type OpenBodyOptions, type ResumableBody } from "../http/index.js";
-import { planColumns } from "./column-plan.js";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { fileChunks } from "./file-chunks.js";
+import { planColumns, type PlanInput } from "./column-plan.js";
+import { DecodePool, Segmenter, type Segment, type SegmentResult } from "./decode-pool.js";
 import { DatasetError } from "./dataset-error.js";
 import { DOC_BATCH_FULL, DocumentParser, type DocumentHooks } from "./document-parser.js";
 import { validateFeatures, type FeatureSpec } from "./feature-spec.js";
@@ -32,7 +36,19 @@ export interface ReadDatasetOptions {
   duplicateMemoryBytes?: number;
   /** Default contract.userIdColumn ("user_id"). */
   idColumn?: string;
+  /**
+   * Worker threads that decode rows in parallel (0 = all in this thread); default 2 on a machine with 2 or
+   * more CPUs, else 0. Results are exactly those of decoding in order, whatever the bytes.
+   */
+  decodeThreads?: number;
+  /** Body bytes read before decode workers start, so small datasets never start threads; default 8 MiB. */
+  parallelMinBytes?: number;
+  /** Bytes per segment handed to a decode worker; default 1 MiB. */
+  segmentBytes?: number;
 }
+
+const DEFAULT_SEGMENT_BYTES = 1 << 20;
+const DEFAULT_PARALLEL_MIN_BYTES = 8 << 20;
 
 export interface RowBatch {
   rows: number;
@@ -71,6 +87,8 @@ export interface DatasetStats {
   http?: BodyStats;
   /** True once iteration reached the end of the dataset. */
   complete: boolean;
+  /** How the rows were decoded: worker threads used, segments they decoded, segments decoded in this thread. */
+  decode?: { threads: number; parallelSegments: number; sequentialSegments: number; workerFailure?: string };
 }
 
 export interface DatasetReader extends AsyncIterable<RowBatch> {
@@ -80,7 +98,12 @@ export interface DatasetReader extends AsyncIterable<RowBatch> {
   stats(): DatasetStats;
 }
 
+/** An http(s) URL, a `file:` URL (read with one reused buffer), or a byte stream. */
 export type DatasetSource = string | URL | AsyncIterable<Uint8Array>;
+
+function isFileUrl(source: DatasetSource): source is string | URL {
+  return source instanceof URL ? source.protocol === "file:" : typeof source === "string" && source.startsWith("file:");
+}
 
 /**
  * Streams a Stormly dataset body (`{"metadata": {"columns": [...]}, "data": [[...], ...]}`, keys in any
@@ -105,6 +128,9 @@ class StreamingDatasetReader implements DatasetReader {
   private counter: DuplicateCounter | undefined;
   private duplicateCount = 0;
   private duplicates: DuplicateLookup = new Set<string | number>();
+  private pool: DecodePool | undefined;
+  private parallelSegments = 0;
+  private sequentialSegments = 0;
 
   constructor(
     private readonly source: DatasetSource,
@@ -116,7 +142,7 @@ class StreamingDatasetReader implements DatasetReader {
       throw new DatasetError("DATASET_FEATURES_INVALID", `batchSize must be a positive integer, got ${batchSize}`, "Pass a batchSize of a few thousand rows.");
     }
     this.batchSize = batchSize;
-    this.url = typeof source === "string" || source instanceof URL ? redactUrl(source) : undefined;
+    this.url = isFileUrl(source) ? undefined : typeof source === "string" || source instanceof URL ? redactUrl(source) : undefined;
     this.columns = new Promise<string[]>((resolve, reject) => {
       this.resolveColumns = resolve;
       this.rejectColumns = reject;
@@ -148,6 +174,10 @@ class StreamingDatasetReader implements DatasetReader {
       complete: this.complete,
     };
     if (this.body) out.http = this.body.stats();
+    if (this.pool !== undefined || this.parallelSegments + this.sequentialSegments > 0) {
+      out.decode = { threads: this.pool?.threads ?? 0, parallelSegments: this.parallelSegments, sequentialSegments: this.sequentialSegments };
+      if (this.pool?.failure !== undefined) out.decode.workerFailure = this.pool.failure;
+    }
     return out;
   }
 
@@ -165,20 +195,7 @@ class StreamingDatasetReader implements DatasetReader {
     };
     try {
       const doc = new DocumentParser(hooks);
-      for await (const raw of this.open()) {
-        this.checkAbort();
-        // No copy: a Buffer view over the same bytes.
-        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-        this.bytes += chunk.length;
-        doc.push(chunk);
-        while (doc.run() === DOC_BATCH_FULL) {
-          yield this.batch();
-          this.decoder!.nextBatch();
-        }
-        doc.retain();
-        if (spool) await spool.flush();
-        if (this.counter) await this.counter.flush();
-      }
+      yield* this.pump(this.open(), doc, 0, () => spool?.flush());
       doc.finish(this.decoder?.totalRows ?? 0);
       if (!doc.sawMetadata) throw this.noColumns("has no metadata");
       if (!doc.sawData) {
@@ -187,16 +204,7 @@ class StreamingDatasetReader implements DatasetReader {
       if (doc.spooled) {
         this.spooled = true;
         const replay = new DocumentParser(hooks, { decoder: this.decoder!, base: doc.spoolBase });
-        for await (const chunk of spool!.chunks()) {
-          this.checkAbort();
-          replay.push(chunk);
-          while (replay.run() === DOC_BATCH_FULL) {
-            yield this.batch();
-            this.decoder!.nextBatch();
-          }
-          replay.retain();
-          if (this.counter) await this.counter.flush();
-        }
+        yield* this.pump(spool!.chunks(), replay, doc.spoolBase, undefined);
         replay.finish(this.decoder!.totalRows);
       }
       if (this.counter) {
@@ -210,13 +218,145 @@ class StreamingDatasetReader implements DatasetReader {
       this.rejectColumns(err);
       throw this.withUrl(err);
     } finally {
+      await this.pool?.close();
       await spool?.dispose();
       await this.counter?.dispose();
     }
   }
 
+  /**
+   * Feeds a byte stream through the document parser, yielding full batches. Once the columns are known and
+   * the body is past parallelMinBytes, the data array's bytes go in segments to decode workers (see
+   * decode-pool.ts); segments are applied strictly in order, each either as the worker's rows or decoded
+   * here, so the result is the sequential one.
+   */
+  private async *pump(chunks: AsyncIterable<Uint8Array>, doc: DocumentParser, start: number, afterChunk: (() => Promise<void> | undefined) | undefined): AsyncGenerator<RowBatch> {
+    const threads = this.decodeThreads();
+    const counted = start === 0;
+    if (threads === 0) {
+      for await (const raw of chunks) {
+        this.checkAbort();
+        // No copy: a Buffer view over the same bytes.
+        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        if (counted) this.bytes += chunk.length;
+        yield* this.parse(doc, chunk);
+        await afterChunk?.();
+        if (this.counter) await this.counter.flush();
+      }
+      return;
+    }
+    const segmentBytes = this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    const minBytes = this.options.parallelMinBytes ?? DEFAULT_PARALLEL_MIN_BYTES;
+    // Until the columns are known and minBytes were read, chunks go straight to the parser (no copy, no
+    // delay); from then on they are cut into segments.
+    let segmenter: Segmenter | undefined;
+    let firstSegment = 0;
+    let firstBetweenRows = false;
+    let seen = 0;
+    const inFlight: { segment: Segment; result: Promise<SegmentResult> | undefined }[] = [];
+    const maxInFlight = 2 * threads;
+    const apply = async function* (this: StreamingDatasetReader): AsyncGenerator<RowBatch> {
+      const { segment, result } = inFlight.shift()!;
+      const rows = result === undefined ? undefined : await result;
+      const decoder = doc.decoder;
+      if (rows !== undefined && decoder !== undefined && doc.betweenRowsAt(segment.start)) {
+        this.parallelSegments++;
+        decoder.addSegmentStats(rows);
+        for (let from = 0; from < rows.rows; ) {
+          from += decoder.appendRows(rows, from);
+          if (decoder.rows === this.batchSize) {
+            yield this.batch();
+            decoder.nextBatch();
+          }
+        }
+        doc.skipTo(segment.start + segment.bytes.length);
+      } else {
+        this.sequentialSegments++;
+        yield* this.parse(doc, segment.bytes);
+      }
+      if (rows !== undefined) this.pool!.release(rows);
+      segmenter!.release(segment);
+      await afterChunk?.();
+      if (this.counter) await this.counter.flush();
+    };
+    const enqueue = (segment: Segment): void => {
+      const decoder = doc.decoder!;
+      let result: Promise<SegmentResult> | undefined;
+      // The first segment starts where the parser stopped, inside a row unless it stopped between rows.
+      if (segment.dispatchable && (segment.start !== firstSegment || firstBetweenRows)) {
+        this.pool ??= new DecodePool({
+          threads,
+          columns: [...decoder.plan.columns],
+          plan: this.planInput(),
+          trackDuplicates: this.counter !== undefined,
+          batchRows: Math.min(this.batchSize, 4096),
+          width: decoder.plan.width,
+          // 1 MiB of rows of at least 128 bytes; shorter rows spill to a transferred buffer.
+          slotRows: Math.max(1024, Math.ceil(segmentBytes / 128)),
+        });
+        result = this.pool.decode(segment.buffer, segment.bytes.length);
+      }
+      inFlight.push({ segment, result });
+    };
+    for await (const raw of chunks) {
+      this.checkAbort();
+      if (counted) this.bytes += raw.length;
+      seen += raw.length;
+      if (segmenter === undefined) {
+        yield* this.parse(doc, Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
+        await afterChunk?.();
+        if (this.counter) await this.counter.flush();
+        if (seen >= minBytes && doc.inRows) {
+          firstSegment = doc.pushedEnd;
+          firstBetweenRows = doc.betweenRowsAt(firstSegment);
+          segmenter = new Segmenter(segmentBytes, firstSegment);
+        }
+        continue;
+      }
+      for (const segment of segmenter.push(raw)) {
+        enqueue(segment);
+        while (inFlight.length > 0 && (inFlight.length > maxInFlight || inFlight[0]!.result === undefined)) yield* apply.call(this);
+      }
+    }
+    if (segmenter === undefined) return;
+    for (const segment of segmenter.end()) enqueue(segment);
+    while (inFlight.length > 0) {
+      this.checkAbort();
+      yield* apply.call(this);
+    }
+  }
+
+  /** Runs the parser over one chunk in this thread, yielding full batches; keeps only a partial row's tail. */
+  private *parse(doc: DocumentParser, chunk: Buffer): Generator<RowBatch> {
+    doc.push(chunk);
+    while (doc.run() === DOC_BATCH_FULL) {
+      yield this.batch();
+      this.decoder!.nextBatch();
+    }
+    doc.retain();
+  }
+
+  private decodeThreads(): number {
+    const n = this.options.decodeThreads ?? (availableParallelism() >= 2 ? 2 : 0);
+    if (!Number.isInteger(n) || n < 0 || n > 16) {
+      throw new DatasetError("DATASET_FEATURES_INVALID", `decodeThreads must be an integer from 0 to 16, got ${n}`, "Pass decodeThreads: 0 to decode in this thread, or the number of worker threads to use.");
+    }
+    return n;
+  }
+
+  private planInput(): PlanInput {
+    return {
+      features: this.options.features,
+      extraColumns: [...new Set(this.options.extraColumns ?? [])],
+      idColumn: this.options.idColumn ?? contract.userIdColumn,
+      fill: this.options.fill ?? 0,
+      url: this.url,
+    };
+  }
+
   private open(): AsyncIterable<Uint8Array> {
     const source = this.source;
+    if (isFileUrl(source)) return fileChunks(fileURLToPath(source));
     if (typeof source === "string" || source instanceof URL) {
       // A dataset from loopback (the emulator) comes uncompressed unless asked otherwise: gzip would cost
       // more CPU on this machine than the bytes it saves.
@@ -258,13 +398,7 @@ class StreamingDatasetReader implements DatasetReader {
         { cause: header.error },
       );
     }
-    const plan = planColumns(header.value.columns, {
-      features: this.options.features,
-      extraColumns: [...new Set(this.options.extraColumns ?? [])],
-      idColumn: this.options.idColumn ?? contract.userIdColumn,
-      fill: this.options.fill ?? 0,
-      url: this.url,
-    });
+    const plan = planColumns(header.value.columns, this.planInput());
     if (this.options.trackDuplicates ?? true) this.counter = new DuplicateCounter(this.options.tmpDir ?? process.cwd(), this.options.duplicateMemoryBytes);
     this.decoder = new RowDecoder(plan, this.batchSize, this.counter);
     this.resolveColumns([...header.value.columns]);

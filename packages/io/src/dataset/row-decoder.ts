@@ -6,7 +6,7 @@
  */
 import { DatasetError, ScanFault } from "./dataset-error.js";
 import { USE_CATEGORY, USE_EXTRA, USE_ID, USE_NUMBER, type ColumnPlan } from "./column-plan.js";
-import type { DuplicateCounter } from "./duplicate-counter.js";
+import type { IdSink } from "./duplicate-counter.js";
 import { idHash } from "./id-hash.js";
 import { INCOMPLETE, cursor, literal, numberValue, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipString, skipValue, skipWs } from "./json-scan.js";
 
@@ -25,6 +25,21 @@ const UNKNOWN = 2;
 
 // categoryCell could not decide from the bytes alone.
 const NO_FAST_PATH = -2;
+
+/** Rows of one segment decoded elsewhere (a decode worker), in the shape appendRows takes. */
+export interface DecodedRows {
+  rows: number;
+  /** rows x width. */
+  features: Float32Array;
+  userIds: (string | number)[];
+  /** Per extra column, length rows. */
+  extras: unknown[][];
+  /** [h1, h2] per row (id-hash.ts), when duplicates are tracked. */
+  hashes?: Uint32Array | undefined;
+  missing: Float64Array;
+  invalid: Float64Array;
+  unknown: Float64Array;
+}
 
 export class RowDecoder {
   readonly features: Float32Array;
@@ -60,7 +75,7 @@ export class RowDecoder {
   constructor(
     readonly plan: ColumnPlan,
     readonly batchSize: number,
-    private readonly counter: DuplicateCounter | undefined,
+    private readonly counter: IdSink | undefined,
   ) {
     this.width = plan.width;
     this.ncols = plan.columns.length;
@@ -97,6 +112,57 @@ export class RowDecoder {
 
   get totalRows(): number {
     return this.rowBase + this.rows;
+  }
+
+  /** True between rows (no row started and not waiting for a ',' or ']'): where a decoded segment may be appended. */
+  get betweenRows(): boolean {
+    return this.state !== AFTER_ELEMENT;
+  }
+
+  /** For a decoder that starts in the middle of the data array, right after a row's ',' (a decode worker). */
+  startAfterComma(): void {
+    this.state = AFTER_COMMA;
+  }
+
+  /** Clears the per-column counters (a decode worker reports them per segment). */
+  resetStats(): void {
+    this.missing.fill(0);
+    this.invalid.fill(0);
+    this.unknown.fill(0);
+  }
+
+  /**
+   * Appends rows [from, from + n) of a segment another decoder decoded from exactly the bytes that follow,
+   * as many as fit in this batch; returns n. The segment's counters and id fingerprints are added by
+   * addSegmentStats, once. Leaves the decoder after a ','.
+   */
+  appendRows(seg: DecodedRows, from: number): number {
+    const n = Math.min(seg.rows - from, this.batchSize - this.rows);
+    const w = this.width;
+    if (w > 0) this.features.set(seg.features.subarray(from * w, (from + n) * w), this.rows * w);
+    const ids = this.userIds;
+    const src = seg.userIds;
+    for (let i = from; i < from + n; i++) ids.push(src[i]!);
+    for (let k = 0; k < this.extras.length; k++) {
+      const out = this.extras[k]!;
+      const col = seg.extras[k]!;
+      for (let i = from; i < from + n; i++) out.push(col[i]);
+    }
+    this.rows += n;
+    this.state = AFTER_COMMA;
+    return n;
+  }
+
+  /** Adds a decoded segment's per-column counters and user id fingerprints. */
+  addSegmentStats(seg: DecodedRows): void {
+    for (let c = 0; c < this.ncols; c++) {
+      this.missing[c]! += seg.missing[c]!;
+      this.invalid[c]! += seg.invalid[c]!;
+      this.unknown[c]! += seg.unknown[c]!;
+    }
+    if (this.counter !== undefined && seg.hashes !== undefined) {
+      this.counter.addHashes(seg.hashes, seg.rows);
+    }
   }
 
   /** Decodes rows from b[p..end); returns where it stopped and sets `status`. */

@@ -1,7 +1,7 @@
-import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { DatasetError } from "./dataset-error.js";
+import { fileChunks } from "./file-chunks.js";
 
 // Small `data` arrays that precede `metadata` stay in memory; bigger ones go to a temp file.
 const DEFAULT_MEMORY_LIMIT = 8 * 1024 * 1024;
@@ -76,7 +76,7 @@ export class Spool {
     await this.flush(true);
     await this.file.close();
     this.file = undefined;
-    yield* createReadStream(this.path!, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+    yield* fileChunks(this.path!);
   }
 
   async dispose(): Promise<void> {

@@ -3,14 +3,11 @@
  * so a 2-core machine uses both cores. Same DatasetReader / RowBatch contract as readDataset; batches
  * arrive in a pool of transferred feature buffers that go back to the worker on the next iteration step.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { redactUrl } from "@batchkit/manifest";
 import { DatasetError } from "./dataset-error.js";
 import { validateFeatures } from "./feature-spec.js";
+import { spawnWorker } from "./spawn-worker.js";
 import type { DatasetReader, DatasetStats, ReadDatasetOptions, RowBatch } from "./read-dataset.js";
 import { decodeError, decodeStats, type FromWorker, type ToWorker, type WorkerInit, type WorkerReadOptions } from "./worker-protocol.js";
 
@@ -166,27 +163,9 @@ function startWorker(source: string, options: WorkerDatasetOptions): Worker {
     poolSize: Math.min(8, Math.max(2, poolSize ?? 3)),
     forwardRetry: http?.onRetry !== undefined,
   };
-  const here = import.meta.url;
-  if (here.endsWith(".ts")) return startSourceWorker(here, init);
-  return new Worker(new URL("./dataset-worker.js", here), { workerData: init, resourceLimits });
+  return spawnWorker("dataset-worker", init, resourceLimits);
 }
 
 // The worker's garbage is short-lived (rows, ids of one batch): a small young generation keeps its
 // heap, and so the plugin's peak RSS, low at a small cost in extra scavenges.
 const resourceLimits = { maxYoungGenerationSizeMb: 8 };
-
-/**
- * From sources (vitest, tsx) the worker must load TypeScript. On Node 20 `--import tsx` in a worker's
- * execArgv does not reach the worker's entry module, so a tiny eval'd entry registers tsx's ESM hooks
- * first and then imports the .ts worker. tsx is resolved from this package, not from the cwd (a stage
- * may have changed it), through its exports map's "import" entry.
- */
-function startSourceWorker(here: string, init: WorkerInit): Worker {
-  const require = createRequire(here);
-  const manifestPath = require.resolve("tsx/package.json");
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(join(dirname(manifestPath), manifest.exports["./esm/api"]!.import.default)).href;
-  const entry = new URL("./dataset-worker.ts", here).href;
-  const code = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData: init, resourceLimits, execArgv: ["--conditions=@batchkit/source"] });
-}

@@ -1,0 +1,166 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lastRowStart, Segmenter } from "../../src/dataset/decode-pool.js";
+import { readDataset, type DatasetStats, type FeatureSpec, type ReadDatasetOptions } from "../../src/index.js";
+import { byteChunks, collect, dataset, errorOf, type Collected } from "../helpers/byte-chunks.js";
+
+// The parallel decoder cuts the data array at guessed row starts; these rows put the patterns it looks for
+// ("],[", "},{", with whitespace) inside strings, so many guesses are wrong and must be caught.
+const columns = ["user_id", "note", "a", "b", "c", "y_value", "random"];
+const tricky = ['],[', '], [', '"],["x"', '},{', ']\n,\n[', "é ],[ 𝄞", '\\"],[\\"'];
+function makeRows(n: number, seed: number): unknown[][] {
+  let s = seed >>> 0;
+  const rand = (): number => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
+  return Array.from({ length: n }, (_, i) => [
+    i % 7 === 0 ? i : i % 50 === 3 ? `dup-${i % 20}` : i % 40 === 1 ? `u${i}${tricky[(i >> 3) % tricky.length]}` : `u${i}`,
+    i % 30 === 0 ? tricky[(i >> 2) % tricky.length] : i % 45 === 0 ? [1, [2, 3], { k: "],[" }] : null,
+    i % 11 === 0 ? null : i % 13 === 0 ? "x" : Math.round(rand() * 1e6) / 1e3,
+    i % 4 === 0 ? "true" : i % 4 === 1,
+    ["red", "green", "blue", "pink", "r],[ed"][i % 5],
+    i % 2 === 0 ? "true" : "false",
+    rand(),
+  ]);
+}
+const features: FeatureSpec[] = [{ column: "a", fill: -1 }, { column: "b", kind: "boolean" }, { column: "c", kind: "categorical", categories: ["red", "green", "blue", "r],[ed"] }];
+const rows = makeRows(6000, 7);
+/** Rows written with random whitespace between and inside them, so cuts fall everywhere. */
+function spaced(rowsIn: unknown[][]): string {
+  const parts = rowsIn.map((r, i) => (i % 3 === 0 ? `[ ${r.map((v) => JSON.stringify(v)).join(" ,\n ")} ]` : JSON.stringify(r)));
+  return `{"metadata":${JSON.stringify({ columns })},"data":[\n${parts.join(i2sep)}\n]}`;
+}
+const i2sep = " ,\n  ";
+const bodies: Record<string, string> = {
+  compact: dataset(columns, rows),
+  spaced: spaced(rows),
+  objects: dataset(columns, rows.map((r) => Object.fromEntries(columns.map((c, k) => [c, r[k]]).filter((_, k) => k !== 1 || r[1] !== null)))),
+  // Larger than one 1 MiB chunk of the spool file, so its replay goes through the workers too.
+  "data-first": dataset(columns, makeRows(30000, 9), "data-first"),
+};
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "batchkit-parallel-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function readBoth(body: string | Buffer, options: Partial<ReadDatasetOptions>, sizes: number[]): Promise<{ seq: Collected; par: Collected; seqStats: DatasetStats; parStats: DatasetStats }> {
+  const base: ReadDatasetOptions = { features, extraColumns: ["y_value", "random", "note"], batchSize: 1000, tmpDir: dir, spoolMemoryBytes: 1024, ...options };
+  const s = readDataset(byteChunks(body, sizes), { ...base, decodeThreads: 0 });
+  const seq = await collect(s);
+  const p = readDataset(byteChunks(body, sizes), { ...base, decodeThreads: 2, parallelMinBytes: 0, segmentBytes: 4096 });
+  const par = await collect(p);
+  return { seq, par, seqStats: s.stats(), parStats: p.stats() };
+}
+
+describe("parallel decoding (decodeThreads)", () => {
+  for (const [name, body] of Object.entries(bodies)) {
+    it(`gives exactly the sequential rows, batches and stats: ${name}`, async () => {
+      const { seq, par, seqStats, parStats } = await readBoth(body, {}, [777, 5000, 1, 64, 65536]);
+      expect(par.userIds.length).toBe(name === "data-first" ? 30000 : rows.length);
+      expect(par).toEqual(seq);
+      const { decode, http: _h, ...rest } = parStats;
+      const { decode: _d, ...seqRest } = seqStats;
+      expect(rest).toEqual(seqRest);
+      expect(parStats.duplicateUserIds).toBeGreaterThan(0);
+      // Both paths really ran: most segments by the workers, the wrong guesses in order.
+      expect(decode?.threads).toBe(2);
+      expect(decode?.parallelSegments).toBeGreaterThan(10);
+      expect(decode?.sequentialSegments).toBeGreaterThan(1);
+      expect(decode?.workerFailure).toBeUndefined();
+    });
+  }
+
+  it("raises the sequential error, with the same row and byte offset, for a bad row deep in the data", async () => {
+    const bad = dataset(columns, [...rows.slice(0, 4321), [1, 2], ...rows.slice(4321)]);
+    const malformed = bodies.compact!.replace(JSON.stringify(rows[5000]![4]), '"blue" x');
+    for (const body of [bad, malformed]) {
+      const options: ReadDatasetOptions = { features, batchSize: 1000 };
+      const seq = await errorOf(() => collect(readDataset(byteChunks(body, [3000]), { ...options, decodeThreads: 0 })));
+      const par = await errorOf(() => collect(readDataset(byteChunks(body, [3000]), { ...options, decodeThreads: 2, parallelMinBytes: 0, segmentBytes: 2048 })));
+      expect(par.message).toBe(seq.message);
+      expect({ code: par.code, row: par.row, byteOffset: par.byteOffset }).toEqual({ code: seq.code, row: seq.row, byteOffset: seq.byteOffset });
+    }
+    const lengthError = await errorOf(() => collect(readDataset(byteChunks(bad), { features, decodeThreads: 2, parallelMinBytes: 0, segmentBytes: 2048 })));
+    expect(lengthError.message).toMatch(/^Row 4321 of data \(byte offset \d+\) has 2 values, expected 7/);
+  });
+
+  it("reports a body cut short inside the rows as the sequential reader does", async () => {
+    const body = bodies.compact!.slice(0, Math.floor(bodies.compact!.length * 0.7));
+    const seq = await errorOf(() => collect(readDataset(byteChunks(body), { features, decodeThreads: 0 })));
+    const par = await errorOf(() => collect(readDataset(byteChunks(body), { features, decodeThreads: 2, parallelMinBytes: 0, segmentBytes: 4096 })));
+    expect(par.code).toBe("DATASET_TRUNCATED");
+    expect(par.message).toBe(seq.message);
+  });
+
+  it("reads a file: URL, and stops its workers when the consumer stops early", async () => {
+    const path = join(dir, "rows.json");
+    await writeFile(path, bodies.spaced!);
+    const options: ReadDatasetOptions = { features, batchSize: 500, decodeThreads: 2, parallelMinBytes: 0, segmentBytes: 8192 };
+    const whole = await collect(readDataset(pathToFileURL(path), options));
+    expect(whole).toEqual(await collect(readDataset(byteChunks(bodies.spaced!), { ...options, decodeThreads: 0 })));
+    const reader = readDataset(pathToFileURL(path).href, options);
+    let seen = 0;
+    for await (const b of reader) {
+      seen += b.rows;
+      if (seen >= 2000) break;
+    }
+    expect(seen).toBe(2000);
+    expect(reader.stats().complete).toBe(false);
+  });
+
+  it("decodes small bodies in this thread by default (no workers below parallelMinBytes)", async () => {
+    const reader = readDataset(byteChunks(bodies.compact!), { features, decodeThreads: 2 });
+    await collect(reader);
+    expect(reader.stats().decode?.threads ?? 0).toBe(0);
+  });
+
+  it("refuses a bad decodeThreads", () => {
+    const reader = readDataset(byteChunks(bodies.compact!), { features, decodeThreads: -1 });
+    return expect(collect(reader)).rejects.toThrow(/decodeThreads must be an integer from 0 to 16, got -1/);
+  });
+});
+
+describe("segment cuts", () => {
+  it("finds the last ']' ',' '[' (or '}' ',' '{') with any whitespace", () => {
+    const b = Buffer.from('[1,2],[3],\n [4] , {"a":1},{"b"');
+    expect(lastRowStart(b, b.length)).toBe(b.indexOf('{"b"'));
+    expect(lastRowStart(b, b.indexOf('{"a"'))).toBe(b.indexOf("[4]"));
+    expect(lastRowStart(b, b.indexOf("[4]"))).toBe(b.indexOf("[3]"));
+    expect(lastRowStart(Buffer.from("[[1,2,3]"), 8)).toBe(-1);
+  });
+
+  it("cuts a stream into segments that add up to it, each ending before a guessed row start", () => {
+    const text = Buffer.from(bodies.spaced!);
+    const seg = new Segmenter(1000, 10);
+    const out: { start: number; bytes: Buffer; dispatchable: boolean }[] = [];
+    for (let i = 0; i < text.length; i += 333) for (const s of seg.push(text.subarray(i, i + 333))) out.push({ ...s, bytes: Buffer.from(s.bytes) });
+    for (const s of seg.end()) out.push({ ...s, bytes: Buffer.from(s.bytes) });
+    expect(Buffer.concat(out.map((s) => s.bytes)).equals(text)).toBe(true);
+    let at = 10;
+    for (const s of out) {
+      expect(s.start).toBe(at);
+      at += s.bytes.length;
+    }
+    // Every dispatchable segment ends right before a '[' or '{' that follows "]," or "},".
+    for (let k = 0; k < out.length - 1; k++) {
+      if (!out[k]!.dispatchable) continue;
+      const next = out[k + 1]!.bytes;
+      expect([0x5b, 0x7b]).toContain(next[0]);
+      expect(out[k]!.bytes.toString("latin1").trimEnd()).toMatch(/[\]}]\s*,$/);
+    }
+    expect(out.at(-1)!.dispatchable).toBe(false);
+    expect(out.filter((s) => s.dispatchable).length).toBeGreaterThan(out.length / 2);
+  });
+
+  it("hands over a segment with no row start whole, as not dispatchable", () => {
+    const seg = new Segmenter(64);
+    const out = seg.push(Buffer.from(`["${"x".repeat(200)}"]`));
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.every((s) => !s.dispatchable && s.bytes.length === 64)).toBe(true);
+  });
+});
