@@ -3,6 +3,7 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { request } from "undici";
 import { readDataset, openDataJsonWriter } from "../dist/index.js";
 import { BOOL_FEATURES, COLUMNS, FEATURES } from "./generate.mjs";
@@ -48,16 +49,20 @@ async function httpBody(url) {
   return Buffer.concat(parts);
 }
 
-async function readWith(src, trackDuplicates) {
-  const reader = readDataset(src, { features: SPEC, trackDuplicates });
+async function readWith(src, trackDuplicates, more = {}) {
+  const reader = readDataset(src, { features: SPEC, trackDuplicates, ...more });
   for await (const b of reader) consume(b.features, b.rows);
   const s = reader.stats();
-  return { duplicateMemoryMB: s.duplicateMemoryBytes / 2 ** 20, duplicateDiskMB: s.duplicateDiskBytes / 2 ** 20, duplicates: s.duplicateUserIds };
+  return { decodeThreads: s.decode?.threads ?? 0, parallelSegments: s.decode?.parallelSegments ?? 0, duplicateMemoryMB: s.duplicateMemoryBytes / 2 ** 20, duplicateDiskMB: s.duplicateDiskBytes / 2 ** 20, duplicates: s.duplicateUserIds };
 }
 
 const approaches = {
-  "reader-file": () => readWith(createReadStream(source, { highWaterMark: 1 << 20 }), true),
-  "reader-file-nodup": () => readWith(createReadStream(source, { highWaterMark: 1 << 20 }), false),
+  // The reader's own file source (a file: URL, one reused read buffer), decode threads as by default.
+  "reader-file": () => readWith(pathToFileURL(source), true),
+  "reader-file-1thread": () => readWith(pathToFileURL(source), true, { decodeThreads: 0 }),
+  "reader-file-nodup": () => readWith(pathToFileURL(source), false),
+  // A caller's own stream (fs.createReadStream, 1 MiB chunks).
+  "reader-stream": () => readWith(createReadStream(source, { highWaterMark: 1 << 20 }), true),
   "reader-http": () => readWith(source, true),
   // The decoder alone: the file is read into memory first (not timed), then fed as 1 MiB chunks.
   "reader-memory": async () => {

@@ -11,7 +11,8 @@ export type DatasetErrorCode =
   | "DATASET_FEATURES_INVALID"
   | "DATASET_ABORTED"
   | "DATASET_SPOOL_FAILED"
-  | "DATASET_FILE_UNREADABLE";
+  | "DATASET_FILE_UNREADABLE"
+  | "DATASET_DECODE_FAILED";
 
 const TITLES: Record<DatasetErrorCode, string> = {
   DATASET_JSON_MALFORMED: "The dataset is not valid JSON",
@@ -27,6 +28,7 @@ const TITLES: Record<DatasetErrorCode, string> = {
   DATASET_ABORTED: "Reading the dataset was aborted",
   DATASET_SPOOL_FAILED: "Could not spool the dataset to a temporary file",
   DATASET_FILE_UNREADABLE: "The dataset file cannot be read",
+  DATASET_DECODE_FAILED: "A dataset decode thread failed",
 };
 
 export interface DatasetErrorPlace {

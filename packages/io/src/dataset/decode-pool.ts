@@ -29,8 +29,10 @@ export type SegmentResult = (DecodedRows & { slot: OutputSlot }) | undefined;
 
 interface Pending {
   resolve(result: SegmentResult): void;
+  reject(err: Error): void;
   worker: number;
   slot: OutputSlot;
+  segment: Segment;
 }
 
 // Decode workers hold one segment and its rows at a time: a small young generation is enough.
@@ -53,18 +55,24 @@ export class DecodePool {
   }
   private started = 0;
 
-  /** Sends a segment to the least busy worker; the buffer must not change until the promise settles. */
-  decode(buffer: SharedArrayBuffer, length: number): Promise<SegmentResult> {
-    if (this.failure !== undefined) return Promise.resolve(undefined);
+  /**
+   * Sends a segment to the least busy worker. Its buffer travels there (transferred, not copied) and is
+   * back in `segment.buffer` / `segment.bytes` when the promise resolves; the promise rejects when the
+   * worker died with it.
+   */
+  decode(segment: Segment): Promise<SegmentResult> {
+    if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     if (this.workers.length < this.options.threads) this.start();
     let w = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[w]!) w = i;
     const seq = this.seq++;
     this.load[w]!++;
     const slot = this.slots.pop() ?? this.newSlot();
-    return new Promise<SegmentResult>((resolve) => {
-      this.pending.set(seq, { resolve, worker: w, slot });
-      this.workers[w]!.postMessage({ seq, buffer, length, slot } satisfies DecodeRequest);
+    return new Promise<SegmentResult>((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject, worker: w, slot, segment });
+      const { buffer } = segment;
+      segment.bytes = EMPTY;
+      this.workers[w]!.postMessage({ seq, buffer, length: segment.length, slot } satisfies DecodeRequest, [buffer]);
     });
   }
 
@@ -83,7 +91,7 @@ export class DecodePool {
   async close(): Promise<void> {
     this.closed = true;
     const workers = this.workers.splice(0);
-    for (const p of this.pending.values()) p.resolve(undefined);
+    for (const p of this.pending.values()) p.reject(new Error("the reader closed"));
     this.pending.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -101,6 +109,8 @@ export class DecodePool {
       if (p === undefined) return;
       this.pending.delete(res.seq);
       this.load[p.worker]!--;
+      p.segment.buffer = res.buffer;
+      p.segment.bytes = Buffer.from(res.buffer, 0, p.segment.length);
       if (res.clean) {
         p.resolve(toRows(res, p.slot, this.options.width));
       } else {
@@ -114,7 +124,7 @@ export class DecodePool {
       for (const [seq, p] of this.pending) {
         if (p.worker !== index) continue;
         this.pending.delete(seq);
-        p.resolve(undefined);
+        p.reject(new Error(why));
       }
     };
     worker.on("error", (err) => fail(`a decode worker failed: ${err.message}`));
@@ -140,10 +150,15 @@ function toRows(res: Extract<DecodeResponse, { clean: true }>, slot: OutputSlot,
   };
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A piece of the body: bytes [0, length) of `buffer`, starting at absolute offset `start`. */
 export interface Segment {
-  buffer: SharedArrayBuffer;
+  /** Away (detached) while a worker has it. */
+  buffer: ArrayBuffer;
+  /** buffer[0, length) while the segment is here. */
   bytes: Buffer;
+  length: number;
   start: number;
   /** False for a piece that cannot start at a row (no row start found in it, or the body's last row). */
   dispatchable: boolean;
@@ -152,11 +167,13 @@ export interface Segment {
 /**
  * Cuts the body into segments of about `segmentBytes`, each ending right before a guessed row start (a
  * '[' or '{' after ']' or '}' and ',', whitespace allowed): every byte is copied once, from the chunk into
- * a shared segment buffer. Buffers come back through release() once the reader is done with them.
+ * a segment buffer. Buffers come back through release() once the reader is done with them. (Plain
+ * ArrayBuffers, transferred to a worker and back: copying into a SharedArrayBuffer at an offset whose
+ * alignment differs from the source's runs byte by byte in V8, 10-20x slower.)
  */
 export class Segmenter {
-  private readonly free: SharedArrayBuffer[] = [];
-  private current: SharedArrayBuffer;
+  private readonly free: ArrayBuffer[] = [];
+  private current: ArrayBuffer;
   private view: Buffer;
   private fill = 0;
   /** Absolute offset of the current buffer's first byte. */
@@ -167,7 +184,7 @@ export class Segmenter {
     start = 0,
   ) {
     this.offset = start;
-    this.current = new SharedArrayBuffer(segmentBytes);
+    this.current = new ArrayBuffer(segmentBytes);
     this.view = Buffer.from(this.current);
   }
 
@@ -207,9 +224,9 @@ export class Segmenter {
 
   /** Emits bytes [0, length) of the current buffer as a segment and carries the rest to a fresh buffer. */
   private take(length: number, dispatchable: boolean): Segment {
-    const seg: Segment = { buffer: this.current, bytes: this.view.subarray(0, length), start: this.offset, dispatchable };
+    const seg: Segment = { buffer: this.current, bytes: this.view.subarray(0, length), length, start: this.offset, dispatchable };
     const rest = this.fill - length;
-    const next = this.free.pop() ?? new SharedArrayBuffer(this.segmentBytes);
+    const next = this.free.pop() ?? new ArrayBuffer(this.segmentBytes);
     const view = Buffer.from(next);
     if (rest > 0) this.view.copy(view, 0, length, this.fill);
     this.current = next;

@@ -9,10 +9,10 @@ export interface DecodeWorkerInit {
   batchRows: number;
 }
 
-/** A segment of the data array: bytes [0, length) of a shared buffer, starting at a guessed row start. */
+/** A segment of the data array: bytes [0, length) of `buffer` (transferred, and always sent back), starting at a guessed row start. */
 export interface DecodeRequest {
   seq: number;
-  buffer: SharedArrayBuffer;
+  buffer: ArrayBuffer;
   length: number;
   /** Where the rows go when they fit: `capacity` rows x width float32, and 2 x capacity uint32 fingerprints. */
   slot: OutputSlot;
@@ -27,6 +27,8 @@ export interface OutputSlot {
 export type DecodeResponse =
   | {
       seq: number;
+      /** The request's segment buffer, handed back. */
+      buffer: ArrayBuffer;
       /** Every byte was decoded as whole rows, each followed by ',': the rows are what a sequential decode gives. */
       clean: true;
       rows: number;
@@ -42,6 +44,7 @@ export type DecodeResponse =
     }
   | {
       seq: number;
+      buffer: ArrayBuffer;
       /** Not whole rows from this start (a wrong guess, the end of the array, bad JSON): decode it in order. */
       clean: false;
     };

@@ -79,9 +79,10 @@ function decodeSegment(req: DecodeRequest): DecodeResponse {
     decoder.nextBatch();
     if (decoder.status !== BATCH_FULL) break;
   }
-  if (decoder.status !== NEED_MORE || p !== req.length || !decoder.betweenRows) return { seq: req.seq, clean: false };
+  if (decoder.status !== NEED_MORE || p !== req.length || !decoder.betweenRows) return { seq: req.seq, buffer: req.buffer, clean: false };
   const res: DecodeResponse = {
     seq: req.seq,
+    buffer: req.buffer,
     clean: true,
     rows,
     userIds,
@@ -107,9 +108,9 @@ port.on("message", (req: DecodeRequest) => {
   try {
     res = decodeSegment(req);
   } catch {
-    res = { seq: req.seq, clean: false };
+    res = { seq: req.seq, buffer: req.buffer, clean: false };
   }
-  const transfer: ArrayBuffer[] = [];
+  const transfer: ArrayBuffer[] = [res.buffer];
   if (res.clean) {
     if (res.features) transfer.push(res.features);
     if (res.hashes) transfer.push(res.hashes);

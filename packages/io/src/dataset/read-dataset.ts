@@ -88,7 +88,7 @@ export interface DatasetStats {
   /** True once iteration reached the end of the dataset. */
   complete: boolean;
   /** How the rows were decoded: worker threads used, segments they decoded, segments decoded in this thread. */
-  decode?: { threads: number; parallelSegments: number; sequentialSegments: number; workerFailure?: string };
+  decode?: { threads: number; parallelSegments: number; sequentialSegments: number };
 }
 
 export interface DatasetReader extends AsyncIterable<RowBatch> {
@@ -176,7 +176,6 @@ class StreamingDatasetReader implements DatasetReader {
     if (this.body) out.http = this.body.stats();
     if (this.pool !== undefined || this.parallelSegments + this.sequentialSegments > 0) {
       out.decode = { threads: this.pool?.threads ?? 0, parallelSegments: this.parallelSegments, sequentialSegments: this.sequentialSegments };
-      if (this.pool?.failure !== undefined) out.decode.workerFailure = this.pool.failure;
     }
     return out;
   }
@@ -257,7 +256,18 @@ class StreamingDatasetReader implements DatasetReader {
     const maxInFlight = 2 * threads;
     const apply = async function* (this: StreamingDatasetReader): AsyncGenerator<RowBatch> {
       const { segment, result } = inFlight.shift()!;
-      const rows = result === undefined ? undefined : await result;
+      let rows: SegmentResult;
+      try {
+        rows = result === undefined ? undefined : await result;
+      } catch (err) {
+        throw new DatasetError(
+          "DATASET_DECODE_FAILED",
+          `A dataset decode worker thread stopped while it held bytes ${segment.start}-${segment.start + segment.length} of the body${this.where()}: ${(err as Error).message}`,
+          "Run the stage again; if it happens again, pass decodeThreads: 0 to decode in one thread, and report it.",
+          { byteOffset: segment.start, ...this.place() },
+          { cause: err },
+        );
+      }
       const decoder = doc.decoder;
       if (rows !== undefined && decoder !== undefined && doc.betweenRowsAt(segment.start)) {
         this.parallelSegments++;
@@ -294,7 +304,9 @@ class StreamingDatasetReader implements DatasetReader {
           // 1 MiB of rows of at least 128 bytes; shorter rows spill to a transferred buffer.
           slotRows: Math.max(1024, Math.ceil(segmentBytes / 128)),
         });
-        result = this.pool.decode(segment.buffer, segment.bytes.length);
+        result = this.pool.decode(segment);
+        // Settled in order by apply(); a rejection must not count as unhandled before that.
+        result.catch(() => undefined);
       }
       inFlight.push({ segment, result });
     };
