@@ -31,10 +31,16 @@ const hasTime = existsSync(TIME);
 const MAX_STRING = 0x1fffffe8; // V8's longest string: a whole-body JSON.parse cannot go past it
 
 const allVariants = {
-  reference: { label: "reference plugin (@batchkit/conversion-prediction)", command: defaultPluginCommand() },
+  // PLUGIN_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the plugin process alone.
+  reference: { label: "reference plugin (@batchkit/conversion-prediction)", command: withNodeArgs(defaultPluginCommand()) },
   "naive-parse": { label: "naive: whole-body JSON.parse + JSON.stringify", command: [process.execPath, join(here, "naive-batch.mjs"), "parse"] },
   "naive-stream": { label: "naive: stream-json parser + pick + streamArray", command: [process.execPath, join(here, "naive-batch.mjs"), "stream"] },
 };
+
+function withNodeArgs([node, ...rest]) {
+  const extra = process.env.PLUGIN_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  return [node, ...extra, ...rest];
+}
 
 function log(line) {
   process.stderr.write(`${line}\n`);
@@ -91,7 +97,7 @@ for (const users of sizes) {
         continue;
       }
       const rssFile = join(dir, `rss-${name}.txt`);
-      const command = hasTime ? [TIME, "-f", "%M", "-o", rssFile, ...v.command] : v.command;
+      const command = hasTime ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...v.command] : v.command;
       const scores = new Float64Array(users).fill(Number.NaN);
       log(`users ${users}: ${name} ...`);
       const result = await runBatchStage(emulator, {
@@ -108,7 +114,10 @@ for (const users of sizes) {
         signal: AbortSignal.timeout(Number(values["timeout-s"]) * 1000),
       });
       const batch = result.batches[0];
-      const rssKb = hasTime && existsSync(rssFile) ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : null;
+      // GNU time's last line: max RSS (KB), user and system CPU seconds of the plugin process (all its threads).
+      const timeLine = hasTime && existsSync(rssFile) ? readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number) : null;
+      const rssKb = timeLine === null ? null : timeLine[0];
+      const cpuS = timeLine === null || timeLine.length < 3 ? null : timeLine[1] + timeLine[2];
       const ok = result.error === null;
       rows.push({
         users,
@@ -119,12 +128,15 @@ for (const users of sizes) {
         rssMb: rssKb !== null && Number.isFinite(rssKb) ? rssKb / 1024 : ok && batch.peakRssBytes !== null ? batch.peakRssBytes / 2 ** 20 : null,
         auc: ok ? auc(scores, emulator.project.labels()) : null,
         note: ok
-          ? `checked exactly once; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s`
+          ? `checked exactly once; plugin CPU ${cpuS === null ? "?" : `${cpuS.toFixed(1)} s`}; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s`
           : batch.pluginMs >= Number(values["timeout-s"]) * 1000 - 1000
             ? `stopped after the --timeout-s of ${values["timeout-s"]} s`
             : `FAILED: ${result.error.message.split("\n")[0]}`,
       });
       log(`  -> ${JSON.stringify(rows[rows.length - 1])}`);
+      // The plugin's own summary line (its timings inside the process).
+      const summary = batch.stderrTail.split("\n").filter((l) => /scored|summary|timing/i.test(l)).slice(-2);
+      for (const line of summary) log(`     plugin: ${line.slice(0, 600)}`);
       rmSync(join(dir, "runs", name), { recursive: true, force: true });
     }
   } finally {

@@ -26,6 +26,8 @@ export interface BatchReport {
   status: Status | null;
   peakRssBytes: number | null;
   dir: string;
+  /** The last lines of the plugin's stderr (URLs redacted): its progress and summary. */
+  stderrTail: string;
 }
 
 export interface BatchStageOptions {
@@ -156,6 +158,7 @@ export async function runBatchStage(emulator: Emulator, o: BatchStageOptions): P
       status: run.results?.status ?? null,
       peakRssBytes: run.peakRssBytes,
       dir: run.dir,
+      stderrTail: run.stderrTail,
     };
     reports.push(report);
     const failure = processFailure(run, describeSlice(slice), "EMULATOR_BATCH_FAILED");

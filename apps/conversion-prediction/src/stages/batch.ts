@@ -24,11 +24,13 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
   const uploadUrl = uploadUrlOf(manifest, contract.batchStage, contract.dataJsonPath);
   const width = optionsInputWidth(options);
   const model = await fetchModel(ctx, settings, options, width);
+  const modelReady = performance.now();
   const summary = new ScoreSummary();
   const path = join(ctx.cwd, contract.dataJsonPath);
   const context = readContextOf(ctx, settings, ref);
   let stats: DatasetStats;
   let written: DataJsonResult;
+  let scored = 0;
   try {
     const writer = await openDataJsonWriter(path, {
       category: contract.predictionCategory,
@@ -52,6 +54,7 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
         context.log?.progress(summary.users, context.expectedRows, { dataset: key });
       }
       stats = reader.stats();
+      scored = performance.now();
       written = await writer.close({ dedupe: stats.duplicates });
     } catch (error) {
       await writer.abort();
@@ -60,6 +63,7 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
   } finally {
     await model.release();
   }
+  const closed = performance.now();
   const sent = await upload(path, { ...httpOf(ctx, settings), uploadUrl, path: contract.dataJsonPath, contentType: "application/json" });
   const seconds = (performance.now() - started) / 1000;
   let filled = 0;
@@ -75,6 +79,9 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
     layout: model.layout,
     uploadedBytes: sent.bytes,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    // Where the time went: model download + session, read + score + write, data.json close (dedupe, fsync, rename), upload.
+    ms: { model: Math.round(modelReady - started), scoring: Math.round(scored - modelReady), close: Math.round(closed - scored), upload: Math.round(performance.now() - closed) },
+    decodeThreads: stats.decode?.threads ?? 0,
     ...summary.quantileFields(),
   });
 }
@@ -87,6 +94,9 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
 function openReader(url: string, options: ReadDatasetOptions): DatasetReader {
   const http = options.http;
   const crossable = http?.dispatcher === undefined && http?.sleep === undefined && http?.onResponse === undefined;
+  const mode = process.env["BATCHKIT_READER_MODE"];
+  if (mode === "main") return readDataset(url, options);
+  if (mode === "worker1") return readDatasetInWorker(url, { ...options, decodeThreads: 0 });
   return /^https?:/i.test(url) && crossable ? readDatasetInWorker(url, options) : readDataset(url, options);
 }
 

@@ -48,6 +48,47 @@ export interface DataJsonWriter {
   abort(): Promise<void>;
 }
 
+// Buffer's native latin1 write (no encoding lookup per call). Not in @types/node.
+const latin1Write = (Buffer.prototype as unknown as { latin1Write(this: Buffer, s: string, offset: number): number }).latin1Write;
+
+/** True when JSON.stringify(s) is s in quotes: printable ASCII without '"' or '\\'. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/**
+ * Writes formatNumber(v) for v in [0, 1] as bytes: "0", "1", or "0." and up to 6 digits without trailing
+ * zeros (the shortest text of round(v * 1e6) / 1e6, which is what String() gives for it).
+ */
+function writeUnitScore(out: Buffer, at: number, v: number): number {
+  const k = Math.round(v * 1e6);
+  if (k === 0) {
+    out[at] = 0x30;
+    return at + 1;
+  }
+  if (k >= 1_000_000) {
+    out[at] = 0x31;
+    return at + 1;
+  }
+  out[at] = 0x30;
+  out[at + 1] = 0x2e;
+  let digits = 6;
+  let m = k;
+  while (m % 10 === 0) {
+    m /= 10;
+    digits--;
+  }
+  for (let d = digits; d > 0; d--) {
+    out[at + 1 + d] = 0x30 + (m % 10);
+    m = (m - (m % 10)) / 10;
+  }
+  return at + 2 + digits;
+}
+
 // Lines are encoded straight into one reused buffer, written synchronously when full: memory stays flat
 // (no growing strings, no garbage buffers) and there is no promise per row. A line's text is at most
 // 3 bytes per UTF-16 unit.
@@ -134,11 +175,36 @@ class StreamingDataJsonWriter implements DataJsonWriter {
       if (!Number.isFinite(v)) throw notFinite(id as string | number, v);
     }
     let rows = this.rows;
+    const out = this.out;
+    let used = this.used;
     for (let i = 0; i < count; i++) {
-      const id = this.id(userIds[i]!);
-      this.put(`${rows === 0 ? "[" : ",["}${id},${formatNumber(scores[i]!)}]\n`);
+      const userId = userIds[i]!;
+      // The usual row, an ASCII id that needs no escape and a score in [0, 1], is encoded byte by byte
+      // straight into the buffer: no string per row. Its text is what the general path gives.
+      if (typeof userId === "string" && userId.length <= 256 && plainAscii(userId)) {
+        const v = scores[i]!;
+        if (used + userId.length + 16 > BUFFER_BYTES) {
+          this.used = used;
+          this.flush();
+          used = 0;
+        }
+        if (rows !== 0) out[used++] = 0x2c;
+        out[used++] = 0x5b;
+        out[used++] = 0x22;
+        used += latin1Write.call(out, userId, used);
+        out[used++] = 0x22;
+        out[used++] = 0x2c;
+        used = v >= 0 && v <= 1 ? writeUnitScore(out, used, v) : used + latin1Write.call(out, formatNumber(v), used);
+        out[used++] = 0x5d;
+        out[used++] = 0x0a;
+      } else {
+        this.used = used;
+        this.put(`${rows === 0 ? "[" : ",["}${this.id(userId)},${formatNumber(scores[i]!)}]\n`);
+        used = this.used;
+      }
       rows++;
     }
+    this.used = used;
     this.rows = rows;
   }
 

@@ -37,6 +37,37 @@ describe("openDataJsonWriter", () => {
     expect(await readdir(dir)).toEqual(["data.json"]);
   });
 
+  it("writes scores byte for byte as the general path does (fast path for ASCII ids and scores in [0, 1])", async () => {
+    let seed = 99;
+    const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const edge = [0, 1, -0, 1e-9, 4.9e-7, 5e-7, 5.000001e-7, 0.0000015, 0.9999994, 0.9999995, 0.99999951, 0.1, 0.5, 1 / 3, 2 / 3, 0.000001, 0.00001, 0.123450, 1.0000001, -0.25, 7.5, 123.4567891];
+    const n = 60_000;
+    const scores = new Float64Array(n);
+    const f32 = new Float32Array(n);
+    const ids: (string | number)[] = [];
+    for (let i = 0; i < n; i++) {
+      scores[i] = i < edge.length ? edge[i]! : i % 3 === 0 ? rand() : Math.round(rand() * 1e6) / 1e6;
+      f32[i] = i < edge.length ? edge[i]! : rand();
+      ids.push(i % 10 === 0 ? i : i % 17 === 0 ? `u"${i}\\` : i % 19 === 0 ? `ü${i}` : i % 23 === 0 ? `t\t${i}` : `user-${i.toString(36)}~ {}`);
+    }
+    for (const values of [scores, f32]) {
+      const fast = await openDataJsonWriter(join(dir, "fast.json"), { properties: ["Rating"] });
+      // Uneven batch sizes, so rows cross the 1 MiB buffer's flushes at every offset.
+      for (let at = 0; at < n; at += 777) fast.writeScores(ids.slice(at, at + 777), values.subarray(at, at + 777));
+      await fast.close();
+      const slow = await openDataJsonWriter(join(dir, "slow.json"), { properties: ["Rating"] });
+      for (let i = 0; i < n; i++) slow.write(ids[i]!, values[i]!);
+      await slow.close();
+      const a = await readFile(join(dir, "fast.json"), "utf8");
+      expect(a).toBe(await readFile(join(dir, "slow.json"), "utf8"));
+      const updates = (JSON.parse(a) as { updates: [string | number, number][] }).updates;
+      updates.forEach(([id, v], i) => {
+        expect(id).toBe(ids[i]);
+        expect(v).toBe(Math.round(values[i]! * 1e6) / 1e6 || 0);
+      });
+    }
+  });
+
   it("writes several properties of any JSON primitive and an empty file", async () => {
     const path = join(dir, "multi.json");
     const w = await openDataJsonWriter(path, { properties: ["Rating", "Segment", "Flag", "Note"] });
