@@ -135,7 +135,7 @@ for (const users of sizes) {
       });
       log(`  -> ${JSON.stringify(rows[rows.length - 1])}`);
       // The plugin's own summary line (its timings inside the process).
-      const summary = batch.stderrTail.split("\n").filter((l) => /scored|summary|timing/i.test(l)).slice(-2);
+      const summary = batch.stderrTail.split("\n").filter((l) => /scored|summary|timing/i.test(l)).slice(-3);
       for (const line of summary) log(`     plugin: ${line.slice(0, 600)}`);
       rmSync(join(dir, "runs", name), { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { openDataJsonWriter, readDataset, readDatasetInWorker, type DataJsonResult, type DatasetReader, type DatasetStats, type FeatureSpec, type ReadDatasetOptions } from "@batchkit/io";
+import { openDataJsonWriter, readDataset, type DataJsonResult, type DatasetStats, type FeatureSpec } from "@batchkit/io";
 import { contract, redactUrl, type Manifest } from "@batchkit/manifest";
 import type { StageContext } from "@batchkit/plugin";
 import { download, StorageError, storageUrl, upload } from "@batchkit/upload";
@@ -37,7 +37,9 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
       properties: [contract.predictionProperty],
     });
     try {
-      const reader = openReader(ref.url, {
+      // Rows are decoded by worker threads and by this thread while it would wait (readDataset's
+      // decodeThreads), so this thread scores and writes while the other core decodes.
+      const reader = readDataset(ref.url, {
         features: featureSpec(options),
         fill: options.fill,
         batchSize: options.subBatchSize,
@@ -84,20 +86,6 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
     decodeThreads: stats.decode?.threads ?? 0,
     ...summary.quantileFields(),
   });
-}
-
-/**
- * An http(s) dataset is downloaded and decoded in a worker thread, so decoding (the stage's biggest CPU
- * cost) runs on the second core while this thread scores and writes. HTTP settings that cannot cross
- * threads (a custom dispatcher, sleep or onResponse) keep the in-thread reader.
- */
-function openReader(url: string, options: ReadDatasetOptions): DatasetReader {
-  const http = options.http;
-  const crossable = http?.dispatcher === undefined && http?.sleep === undefined && http?.onResponse === undefined;
-  const mode = process.env["BATCHKIT_READER_MODE"];
-  if (mode === "main") return readDataset(url, options);
-  if (mode === "worker1") return readDatasetInWorker(url, { ...options, decodeThreads: 0 });
-  return /^https?:/i.test(url) && crossable ? readDatasetInWorker(url, options) : readDataset(url, options);
 }
 
 /** The reader's spec for the options: a categorical column gives one input per category. */

@@ -10,6 +10,7 @@ import type { Worker } from "node:worker_threads";
 import type { PlanInput } from "./column-plan.js";
 import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, OutputSlot } from "./decode-protocol.js";
 import type { DecodedRows } from "./row-decoder.js";
+import { SegmentDecoder } from "./segment-decoder.js";
 import { spawnWorker } from "./spawn-worker.js";
 
 export interface DecodePoolOptions {
@@ -75,6 +76,27 @@ export class DecodePool {
       this.workers[w]!.postMessage({ seq, buffer, length: segment.length, slot } satisfies DecodeRequest, [buffer]);
     });
   }
+
+  /** Segments sent to workers and not answered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Decodes a segment in this thread, as a worker would (the reader's share while it would wait). */
+  decodeHere(segment: Segment): SegmentResult {
+    const { columns, plan, trackDuplicates, batchRows, width } = this.options;
+    if (this.here === undefined) {
+      const { url: _url, ...planInput } = plan;
+      this.here = new SegmentDecoder(columns, planInput, trackDuplicates, batchRows);
+    }
+    const slot = this.slots.pop() ?? this.newSlot();
+    const res = this.here.decode(-1, segment.buffer, segment.length, slot);
+    if (res.clean) return toRows(res, slot, width);
+    this.slots.push(slot);
+    return undefined;
+  }
+
+  private here: SegmentDecoder | undefined;
 
   /** The reader is done with a result's rows: its slot may take the next segment's. */
   release(result: NonNullable<SegmentResult>): void {

@@ -126,7 +126,13 @@ export class DocumentParser {
    */
   retain(): void {
     const rest = this.window.length - this.pos;
-    if (rest === 0) return;
+    if (rest === 0) {
+      // Let go of the chunk: its buffer may be reused or transferred to another thread (then detached).
+      this.base += this.pos;
+      this.pos = 0;
+      this.window = EMPTY;
+      return;
+    }
     if (this.window.buffer === this.scratch.buffer && this.window.byteOffset === this.scratch.byteOffset) {
       this.scratch.copyWithin(0, this.pos, this.window.length);
     } else {

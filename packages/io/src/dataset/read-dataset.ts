@@ -37,8 +37,9 @@ export interface ReadDatasetOptions {
   /** Default contract.userIdColumn ("user_id"). */
   idColumn?: string;
   /**
-   * Worker threads that decode rows in parallel (0 = all in this thread); default 2 on a machine with 2 or
-   * more CPUs, else 0. Results are exactly those of decoding in order, whatever the bytes.
+   * Worker threads that decode rows in parallel with this thread, which takes a share whenever it would
+   * otherwise wait (0 = everything in this thread); default one less than the CPUs, at most 3. Results are
+   * exactly those of decoding in order, whatever the bytes.
    */
   decodeThreads?: number;
   /** Body bytes read before decode workers start, so small datasets never start threads; default 8 MiB. */
@@ -48,6 +49,17 @@ export interface ReadDatasetOptions {
 }
 
 const DEFAULT_SEGMENT_BYTES = 1 << 20;
+
+interface QueueEntry {
+  segment: Segment;
+  /** Settles when a worker answered (never rejects: the answer is in rows or error). */
+  result: Promise<void> | undefined;
+  settled: boolean;
+  /** To be decoded by the reader's own thread. */
+  here: boolean;
+  rows: SegmentResult;
+  error: unknown;
+}
 const DEFAULT_PARALLEL_MIN_BYTES = 8 << 20;
 
 export interface RowBatch {
@@ -252,22 +264,24 @@ class StreamingDatasetReader implements DatasetReader {
     let firstSegment = 0;
     let firstBetweenRows = false;
     let seen = 0;
-    const inFlight: { segment: Segment; result: Promise<SegmentResult> | undefined }[] = [];
-    const maxInFlight = 2 * threads;
-    const apply = async function* (this: StreamingDatasetReader): AsyncGenerator<RowBatch> {
-      const { segment, result } = inFlight.shift()!;
-      let rows: SegmentResult;
-      try {
-        rows = result === undefined ? undefined : await result;
-      } catch (err) {
+    // Segments in body order. A worker's answer settles its entry; a "here" entry is decoded by this thread,
+    // ahead of order while it would otherwise wait for a worker, or in order once it is first.
+    const queue: QueueEntry[] = [];
+    const perWorker = 2;
+    const maxQueued = perWorker * threads + 2;
+    const apply = async function* (this: StreamingDatasetReader, entry: QueueEntry): AsyncGenerator<RowBatch> {
+      const { segment } = entry;
+      if (entry.error !== undefined) {
+        const err = entry.error as Error;
         throw new DatasetError(
           "DATASET_DECODE_FAILED",
-          `A dataset decode worker thread stopped while it held bytes ${segment.start}-${segment.start + segment.length} of the body${this.where()}: ${(err as Error).message}`,
+          `A dataset decode worker thread stopped while it held bytes ${segment.start}-${segment.start + segment.length} of the body${this.where()}: ${err.message}`,
           "Run the stage again; if it happens again, pass decodeThreads: 0 to decode in one thread, and report it.",
           { byteOffset: segment.start, ...this.place() },
           { cause: err },
         );
       }
+      const rows = entry.rows;
       const decoder = doc.decoder;
       if (rows !== undefined && decoder !== undefined && doc.betweenRowsAt(segment.start)) {
         this.parallelSegments++;
@@ -279,7 +293,7 @@ class StreamingDatasetReader implements DatasetReader {
             decoder.nextBatch();
           }
         }
-        doc.skipTo(segment.start + segment.bytes.length);
+        doc.skipTo(segment.start + segment.length);
       } else {
         this.sequentialSegments++;
         yield* this.parse(doc, segment.bytes);
@@ -289,11 +303,37 @@ class StreamingDatasetReader implements DatasetReader {
       await afterChunk?.();
       if (this.counter) await this.counter.flush();
     };
+    /** Applies what is ready; waits for a worker only when the queue is full or the body ended. */
+    const drain = async function* (this: StreamingDatasetReader, final: boolean): AsyncGenerator<RowBatch> {
+      for (;;) {
+        const head = queue[0];
+        if (head === undefined) return;
+        // First in line and still here: decoded in order (no copy, and the parser has its exact place).
+        if (head.here) head.settled = true;
+        if (head.settled) {
+          queue.shift();
+          yield* apply.call(this, head);
+          continue;
+        }
+        if (!final && queue.length < maxQueued) return;
+        const next = queue.find((e) => e.here && !e.settled);
+        if (next !== undefined) {
+          next.rows = this.pool!.decodeHere(next.segment);
+          next.settled = true;
+          next.here = false;
+          continue;
+        }
+        this.checkAbort();
+        await head.result;
+      }
+    };
     const enqueue = (segment: Segment): void => {
       const decoder = doc.decoder!;
-      let result: Promise<SegmentResult> | undefined;
+      const entry: QueueEntry = { segment, settled: false, here: false, rows: undefined, error: undefined, result: undefined };
       // The first segment starts where the parser stopped, inside a row unless it stopped between rows.
-      if (segment.dispatchable && (segment.start !== firstSegment || firstBetweenRows)) {
+      if (!segment.dispatchable || (segment.start === firstSegment && !firstBetweenRows)) {
+        entry.here = true;
+      } else {
         this.pool ??= new DecodePool({
           threads,
           columns: [...decoder.plan.columns],
@@ -304,11 +344,23 @@ class StreamingDatasetReader implements DatasetReader {
           // 1 MiB of rows of at least 128 bytes; shorter rows spill to a transferred buffer.
           slotRows: Math.max(1024, Math.ceil(segmentBytes / 128)),
         });
-        result = this.pool.decode(segment);
-        // Settled in order by apply(); a rejection must not count as unhandled before that.
-        result.catch(() => undefined);
+        if (this.pool.inFlight < perWorker * threads) {
+          entry.result = this.pool.decode(segment).then(
+            (rows) => {
+              entry.rows = rows;
+              entry.settled = true;
+            },
+            (err: unknown) => {
+              entry.error = err;
+              entry.settled = true;
+            },
+          );
+        } else {
+          // The workers have enough queued: this thread takes this one.
+          entry.here = true;
+        }
       }
-      inFlight.push({ segment, result });
+      queue.push(entry);
     };
     for await (const raw of chunks) {
       this.checkAbort();
@@ -327,15 +379,12 @@ class StreamingDatasetReader implements DatasetReader {
       }
       for (const segment of segmenter.push(raw)) {
         enqueue(segment);
-        while (inFlight.length > 0 && (inFlight.length > maxInFlight || inFlight[0]!.result === undefined)) yield* apply.call(this);
+        yield* drain.call(this, false);
       }
     }
     if (segmenter === undefined) return;
     for (const segment of segmenter.end()) enqueue(segment);
-    while (inFlight.length > 0) {
-      this.checkAbort();
-      yield* apply.call(this);
-    }
+    yield* drain.call(this, true);
   }
 
   /** Runs the parser over one chunk in this thread, yielding full batches; keeps only a partial row's tail. */
@@ -349,7 +398,7 @@ class StreamingDatasetReader implements DatasetReader {
   }
 
   private decodeThreads(): number {
-    const n = this.options.decodeThreads ?? (availableParallelism() >= 2 ? 2 : 0);
+    const n = this.options.decodeThreads ?? Math.max(0, Math.min(3, availableParallelism() - 1));
     if (!Number.isInteger(n) || n < 0 || n > 16) {
       throw new DatasetError("DATASET_FEATURES_INVALID", `decodeThreads must be an integer from 0 to 16, got ${n}`, "Pass decodeThreads: 0 to decode in this thread, or the number of worker threads to use.");
     }

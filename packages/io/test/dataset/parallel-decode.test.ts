@@ -112,6 +112,28 @@ describe("parallel decoding (decodeThreads)", () => {
     expect(reader.stats().complete).toBe(false);
   });
 
+  it("keeps no reference to a chunk once it is used up (a source may reuse or transfer its buffers)", async () => {
+    // Chunks that end exactly between rows, each detached (as a transfer to a worker does) once the reader
+    // asked for the next one: a reader still holding one would see it with length 0.
+    const text = Buffer.from(bodies.compact!);
+    const cuts: number[] = [];
+    for (let at = text.indexOf("],[", 1000); at > 0 && cuts.length < 200; at = text.indexOf("],[", at + 3000)) cuts.push(at + 2);
+    async function* detaching(): AsyncGenerator<Uint8Array> {
+      let prev = 0;
+      for (const cut of [...cuts, text.length]) {
+        const ab = new ArrayBuffer(cut - prev);
+        text.copy(Buffer.from(ab), 0, prev, cut);
+        yield Buffer.from(ab);
+        structuredClone(ab, { transfer: [ab] });
+        prev = cut;
+      }
+    }
+    for (const decodeThreads of [0, 2]) {
+      const got = await collect(readDataset(detaching(), { features, decodeThreads, parallelMinBytes: 0, segmentBytes: 4096 }));
+      expect(got).toEqual(await collect(readDataset(byteChunks(text), { features, decodeThreads: 0 })));
+    }
+  });
+
   it("decodes small bodies in this thread by default (no workers below parallelMinBytes)", async () => {
     const reader = readDataset(byteChunks(bodies.compact!), { features, decodeThreads: 2 });
     await collect(reader);
