@@ -19,6 +19,8 @@ const { values } = parseArgs({
     "work-dir": { type: "string" },
     // A plugin slower than this is stopped and reported as such, so the bench always ends.
     "timeout-s": { type: "string", default: "900" },
+    // Keep the work dir (with the generated datasets) for the next run: pass the same --work-dir.
+    keep: { type: "boolean", default: false },
   },
 });
 const sizes = values.sizes.split(",").map((s) => Number(s.replace(/_/g, "")));
@@ -141,10 +143,10 @@ for (const users of sizes) {
     }
   } finally {
     await emulator.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
-rmSync(work, { recursive: true, force: true });
+if (!values.keep) rmSync(work, { recursive: true, force: true });
 
 const fmt = (n, d = 0) => (n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
 const lines = [

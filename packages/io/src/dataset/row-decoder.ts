@@ -236,10 +236,23 @@ export class RowDecoder {
             const lit = literal.value;
             if (lit >= 0) features[fbase + slot[col]!] = lit;
             else this.apply(col, fbase, null, false);
+          } else if (c === 0x22 && p + 6 < end && b[p + 1] === 0x74 && b[p + 2] === 0x72 && b[p + 3] === 0x75 && b[p + 4] === 0x65 && b[p + 5] === 0x22) {
+            // "true" and "false" as strings (exports often quote booleans).
+            features[fbase + slot[col]!] = 1;
+            p += 6;
+          } else if (c === 0x22 && p + 7 < end && b[p + 1] === 0x66 && b[p + 2] === 0x61 && b[p + 3] === 0x6c && b[p + 4] === 0x73 && b[p + 5] === 0x65 && b[p + 6] === 0x22) {
+            features[fbase + slot[col]!] = 0;
+            p += 7;
           } else {
             p = this.value(b, p, end, col, fbase);
             if (p === INCOMPLETE) return INCOMPLETE;
           }
+        } else if (use === USE_CATEGORY && c === 0x22 && this.categoryBytes[col] !== undefined) {
+          // A categorical-only column's string, matched by its bytes (no string made).
+          let q = this.categoryCell(b, p, end, col, fbase, this.categoryBytes[col]!);
+          if (q === NO_FAST_PATH) q = this.value(b, p, end, col, fbase);
+          if (q === INCOMPLETE) return INCOMPLETE;
+          p = q;
         } else if (use === 0) {
           if (c === 0x22) {
             // Unused string cells (timestamps, keys) are most of the bytes: skipped inline.
@@ -396,16 +409,20 @@ export class RowDecoder {
    * decoding path (NO_FAST_PATH) so the result is exactly what readString + the Map give.
    */
   private categoryCell(b: Buffer, p: number, end: number, col: number, fbase: number, table: Buffer[]): number {
-    const q = skipString(b, p, end);
-    if (q === INCOMPLETE) return INCOMPLETE;
+    // One pass to the closing quote, noting what the byte match cannot decide (an escape, non-ASCII).
     const from = p + 1;
-    const len = q - 1 - from;
+    let q = from;
     let ascii = true;
-    for (let i = from; i < from + len; i++) {
-      const c = b[i]!;
+    for (;;) {
+      if (q >= end) return INCOMPLETE;
+      const c = b[q]!;
+      if (c === 0x22) break;
       if (c === 0x5c) return NO_FAST_PATH;
+      if (c < 0x20) throw new ScanFault(q, "no control character inside a string");
       if (c >= 0x80) ascii = false;
+      q++;
     }
+    const len = q - from;
     let found = -1;
     for (let k = 0; k < table.length; k++) {
       const t = table[k]!;
@@ -419,11 +436,13 @@ export class RowDecoder {
     }
     if (found < 0 && !ascii) return NO_FAST_PATH;
     const at = fbase + this.plan.slot[col]!;
-    this.features.fill(0, at, at + this.plan.categoryCount[col]!);
+    const features = this.features;
+    for (let i = at, stop = at + this.plan.categoryCount[col]!; i < stop; i++) features[i] = 0;
     if (found < 0) this.pend(col, UNKNOWN);
-    else this.features[at + found] = 1;
-    return q;
+    else features[at + found] = 1;
+    return q + 1;
   }
+
 
   /** Applies a decoded value to every use of its column; `invalidString` marks a string not worth decoding. */
   private apply(col: number, fbase: number, v: unknown, invalidString: boolean): void {
