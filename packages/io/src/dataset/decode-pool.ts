@@ -62,6 +62,7 @@ export class DecodePool {
    * worker died with it.
    */
   decode(segment: Segment): Promise<SegmentResult> {
+    if (this.closed) return Promise.reject(new Error("the reader closed"));
     if (this.failure !== undefined) return Promise.reject(new Error(this.failure));
     if (this.workers.length < this.options.threads) this.start();
     let w = 0;

@@ -52,10 +52,11 @@ const DEFAULT_SEGMENT_BYTES = 1 << 20;
 
 interface QueueEntry {
   segment: Segment;
-  /** Settles when a worker answered (never rejects: the answer is in rows or error). */
+  /** Set once sent to a worker; settles when it answered (never rejects: the answer is in rows or error). */
   result: Promise<void> | undefined;
+  /** Its rows (or "decode it in order") are known. */
   settled: boolean;
-  /** To be decoded by the reader's own thread. */
+  /** Never sent: decoded in order by the reader's own thread (the first segment, a piece without a row start). */
   here: boolean;
   rows: SegmentResult;
   error: unknown;
@@ -267,6 +268,7 @@ class StreamingDatasetReader implements DatasetReader {
     // Segments in body order. A worker's answer settles its entry; a "here" entry is decoded by this thread,
     // ahead of order while it would otherwise wait for a worker, or in order once it is first.
     const queue: QueueEntry[] = [];
+    // Two segments queued per worker keep it busy across this thread's own stretches of work.
     const perWorker = 2;
     const maxQueued = perWorker * threads + 2;
     const apply = async function* (this: StreamingDatasetReader, entry: QueueEntry): AsyncGenerator<RowBatch> {
@@ -306,25 +308,47 @@ class StreamingDatasetReader implements DatasetReader {
     /** Applies what is ready; waits for a worker only when the queue is full or the body ended. */
     const drain = async function* (this: StreamingDatasetReader, final: boolean): AsyncGenerator<RowBatch> {
       for (;;) {
+        dispatch();
         const head = queue[0];
         if (head === undefined) return;
-        // First in line and still here: decoded in order (no copy, and the parser has its exact place).
-        if (head.here) head.settled = true;
+        // First in line and not sent: decoded in order (no copy, and the parser has its exact place).
+        if (head.here || (head.result === undefined && !head.settled)) head.settled = true;
         if (head.settled) {
           queue.shift();
           yield* apply.call(this, head);
           continue;
         }
         if (!final && queue.length < maxQueued) return;
-        const next = queue.find((e) => e.here && !e.settled);
+        // The workers are busy with the first ones: this thread takes the next one nobody has.
+        const next = queue.find((e) => !e.here && e.result === undefined && !e.settled);
         if (next !== undefined) {
           next.rows = this.pool!.decodeHere(next.segment);
           next.settled = true;
-          next.here = false;
           continue;
         }
         this.checkAbort();
         await head.result;
+      }
+    };
+    /** Sends waiting segments, in order, to the workers while they have fewer than perWorker each. */
+    const dispatch = (): void => {
+      const pool = this.pool;
+      if (pool === undefined) return;
+      for (const entry of queue) {
+        if (pool.inFlight >= perWorker * threads) return;
+        if (entry.here || entry.settled || entry.result !== undefined) continue;
+        entry.result = pool.decode(entry.segment).then(
+          (rows) => {
+            entry.rows = rows;
+            entry.settled = true;
+            // A worker is free: give it the next waiting segment now, not when this thread gets to it.
+            dispatch();
+          },
+          (err: unknown) => {
+            entry.error = err;
+            entry.settled = true;
+          },
+        );
       }
     };
     const enqueue = (segment: Segment): void => {
@@ -344,23 +368,9 @@ class StreamingDatasetReader implements DatasetReader {
           // 1 MiB of rows of at least 128 bytes; shorter rows spill to a transferred buffer.
           slotRows: Math.max(1024, Math.ceil(segmentBytes / 128)),
         });
-        if (this.pool.inFlight < perWorker * threads) {
-          entry.result = this.pool.decode(segment).then(
-            (rows) => {
-              entry.rows = rows;
-              entry.settled = true;
-            },
-            (err: unknown) => {
-              entry.error = err;
-              entry.settled = true;
-            },
-          );
-        } else {
-          // The workers have enough queued: this thread takes this one.
-          entry.here = true;
-        }
       }
       queue.push(entry);
+      dispatch();
     };
     for await (const raw of chunks) {
       this.checkAbort();
