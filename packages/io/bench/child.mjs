@@ -59,7 +59,8 @@ async function readWith(src, trackDuplicates, more = {}) {
 const approaches = {
   // The reader's own file source (a file: URL, one reused read buffer), decode threads as by default.
   "reader-file": () => readWith(pathToFileURL(source), true),
-  "reader-file-1thread": () => readWith(pathToFileURL(source), true, { decodeThreads: 0 }),
+  "reader-file-parallel": () => readWith(pathToFileURL(source), true, { decodeThreads: 1 }),
+  "reader-http-parallel": () => readWith(source, true, { decodeThreads: 1 }),
   "reader-file-nodup": () => readWith(pathToFileURL(source), false),
   // A caller's own stream (fs.createReadStream, 1 MiB chunks).
   "reader-stream": () => readWith(createReadStream(source, { highWaterMark: 1 << 20 }), true),

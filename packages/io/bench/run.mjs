@@ -90,9 +90,10 @@ process.stderr.write(`node ${process.version}, ${cpus().length} cores, ${USERS} 
 
 let jobs = [
   { label: "reader, file", approach: "reader-file", source: small },
-  { label: "reader, file, decodeThreads 0 (one thread)", approach: "reader-file-1thread", source: small },
+  { label: "reader, file, decodeThreads 1 (a worker + this thread)", approach: "reader-file-parallel", source: small },
   { label: "reader, fs.createReadStream", approach: "reader-stream", source: small },
   { label: "reader, HTTP", approach: "reader-http", source: urlOf(small) },
+  { label: "reader, HTTP, decodeThreads 1", approach: "reader-http-parallel", source: urlOf(small) },
   { label: "reader, file, duplicate tracking off", approach: "reader-file-nodup", source: small },
   { label: "reader, from memory (decoder alone)", approach: "reader-memory", source: small },
   { label: "whole-body JSON.parse, file", approach: "jsonparse-file", source: small },
@@ -108,8 +109,9 @@ if (BIG > 0) {
   const big = await slice(BIG);
   let bigJobs = [
     { label: `reader, file, ${BIG.toLocaleString("en-US")} users`, approach: "reader-file", source: big },
-    { label: `reader, file, ${BIG.toLocaleString("en-US")} users, decodeThreads 0 (one thread)`, approach: "reader-file-1thread", source: big },
+    { label: `reader, file, ${BIG.toLocaleString("en-US")} users, decodeThreads 1`, approach: "reader-file-parallel", source: big },
     { label: `reader, HTTP, ${BIG.toLocaleString("en-US")} users`, approach: "reader-http", source: urlOf(big) },
+    { label: `reader, HTTP, ${BIG.toLocaleString("en-US")} users, decodeThreads 1`, approach: "reader-http-parallel", source: urlOf(big) },
     { label: `data.json writer, ${BIG.toLocaleString("en-US")} users`, approach: "writer", source: workDir, users: BIG },
   ];
   if (only) bigJobs = bigJobs.filter((j) => only.has(j.approach));

@@ -7,6 +7,8 @@ import { ConversionPredictionError } from "../errors.js";
 /** Settings shared by the stages; tests pass a short retry policy here. */
 export interface StageSettings {
   http?: HttpOptions;
+  /** The batch stage's reader decode threads; default defaultDecodeThreads() (one less than the CPUs). */
+  decodeThreads?: number;
 }
 
 export function readContextOf(ctx: StageContext, settings: StageSettings, ref?: DatasetRef): ReadContext {

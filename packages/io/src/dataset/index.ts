@@ -1,6 +1,7 @@
 export { DatasetError, type DatasetErrorCode, type DatasetErrorPlace } from "./dataset-error.js";
 export { featureNames, featureWidth, type CategoricalFeature, type FeatureSpec, type NumericFeature } from "./feature-spec.js";
 export {
+  defaultDecodeThreads,
   readDataset,
   type ColumnStats,
   type DatasetReader,

@@ -38,8 +38,10 @@ export interface ReadDatasetOptions {
   idColumn?: string;
   /**
    * Worker threads that decode rows in parallel with this thread, which takes a share whenever it would
-   * otherwise wait (0 = everything in this thread); default one less than the CPUs, at most 3. Results are
-   * exactly those of decoding in order, whatever the bytes.
+   * otherwise wait; default 0 (everything in this thread). Results are exactly those of decoding in order,
+   * whatever the bytes. Each thread costs memory (~20-40 MB: an isolate, segments in flight), and on a
+   * machine whose cores are busy or shared it may not pay: see BENCHMARKS.md. `defaultDecodeThreads()` is
+   * one less than the CPUs, at most 3.
    */
   decodeThreads?: number;
   /** Body bytes read before decode workers start, so small datasets never start threads; default 8 MiB. */
@@ -109,6 +111,11 @@ export interface DatasetReader extends AsyncIterable<RowBatch> {
   readonly columns: Promise<string[]>;
   /** Complete after iteration ends. */
   stats(): DatasetStats;
+}
+
+/** Decode threads for a process that may use every CPU: one less than the CPUs (this thread decodes too), at most 3. */
+export function defaultDecodeThreads(): number {
+  return Math.max(0, Math.min(3, availableParallelism() - 1));
 }
 
 /** An http(s) URL, a `file:` URL (read with one reused buffer), or a byte stream. */
@@ -408,7 +415,7 @@ class StreamingDatasetReader implements DatasetReader {
   }
 
   private decodeThreads(): number {
-    const n = this.options.decodeThreads ?? Math.max(0, Math.min(3, availableParallelism() - 1));
+    const n = this.options.decodeThreads ?? 0;
     if (!Number.isInteger(n) || n < 0 || n > 16) {
       throw new DatasetError("DATASET_FEATURES_INVALID", `decodeThreads must be an integer from 0 to 16, got ${n}`, "Pass decodeThreads: 0 to decode in this thread, or the number of worker threads to use.");
     }

@@ -134,7 +134,10 @@ describe("parallel decoding (decodeThreads)", () => {
     }
   });
 
-  it("decodes small bodies in this thread by default (no workers below parallelMinBytes)", async () => {
+  it("decodes in this thread by default, and small bodies in this thread even with decodeThreads (below parallelMinBytes)", async () => {
+    const plain = readDataset(byteChunks(bodies.compact!), { features });
+    await collect(plain);
+    expect(plain.stats().decode).toBeUndefined();
     const reader = readDataset(byteChunks(bodies.compact!), { features, decodeThreads: 2 });
     await collect(reader);
     expect(reader.stats().decode?.threads ?? 0).toBe(0);
