@@ -1,60 +1,89 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
 
 /**
  * "Last one wins" for repeated user ids: two passes over a data.json written one update per line. Pass 1
- * finds the last line of each candidate id (by exact value, so a fingerprint collision keeps both users);
- * pass 2 copies every other line. Memory: one entry per candidate id.
+ * finds the lines of each candidate id (by exact value, so a fingerprint collision keeps both users);
+ * pass 2 copies every line but the earlier ones of a repeated id. Both work on bytes in reused buffers: an id is decoded only as far as
+ * needed (a plain string is sliced, one with escapes or non-ASCII goes through JSON.parse), lines are
+ * copied without becoming strings. Memory: one entry per candidate id and line, and two 1 MiB buffers.
  */
 export async function dedupeUpdates(file: string, candidates: { has(id: string | number): boolean }): Promise<{ removed: number; bytes: number; sha256: string }> {
-  const last = new Map<string | number, number>();
+  // Pass 1: the lines of each candidate id; every one but the last is dropped.
+  const seen = new Map<string | number, number[]>();
   let n = 0;
-  for await (const line of lines(file)) {
-    const id = updateId(line);
-    if (id !== undefined && candidates.has(id)) last.set(id, n);
-    if (id !== undefined) n++;
-  }
+  await eachLine(file, (b, s, e) => {
+    const at = idStart(b, s, e);
+    if (at < 0) return;
+    const id = readId(b, at, e);
+    if (candidates.has(id)) {
+      const lines = seen.get(id);
+      if (lines === undefined) seen.set(id, [n]);
+      else lines.push(n);
+    }
+    n++;
+  });
+  const dropped: number[] = [];
+  for (const lines of seen.values()) for (let k = 0; k < lines.length - 1; k++) dropped.push(lines[k]!);
+  const drop = Float64Array.from(dropped).sort();
+  let next = 0;
   const out = `${file}.dedupe`;
   const fh = await open(out, "wx");
   const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(BUFFER_BYTES);
+  let used = 0;
   let bytes = 0;
   let removed = 0;
   let kept = 0;
-  let text = "";
-  const flush = async (): Promise<void> => {
-    const buf = Buffer.from(text, "utf8");
-    text = "";
-    hash.update(buf);
-    bytes += buf.length;
-    await fh.write(buf);
+  const pending: Promise<unknown>[] = [];
+  const flush = (): void => {
+    if (used === 0) return;
+    // A copy per flush (1 MiB), so the buffer is free again at once; writes stay in order.
+    const chunk = Buffer.from(buf.subarray(0, used));
+    used = 0;
+    hash.update(chunk);
+    bytes += chunk.length;
+    pending.push(writeAll(fh, chunk, pending.at(-1)));
+  };
+  const put = (b: Buffer, from: number, to: number): void => {
+    if (used + (to - from) + 2 > BUFFER_BYTES) flush();
+    if (to - from + 2 > BUFFER_BYTES) {
+      const chunk = Buffer.from(b.subarray(from, to));
+      hash.update(chunk);
+      bytes += chunk.length;
+      pending.push(writeAll(fh, chunk, pending.at(-1)));
+      return;
+    }
+    used += b.copy(buf, used, from, to);
   };
   try {
     n = 0;
-    for await (const line of lines(file)) {
-      const id = updateId(line);
-      if (id === undefined) {
-        text += `${line}\n`;
+    await eachLine(file, (b, s, e) => {
+      const at = idStart(b, s, e);
+      if (at < 0) {
+        put(b, s, e);
       } else {
-        const at = n++;
-        const lastAt = last.get(id);
-        if (lastAt !== undefined && lastAt !== at) {
+        // Pass 2 needs no ids: the dropped line numbers come in order.
+        const line = n++;
+        if (next < drop.length && drop[next] === line) {
+          next++;
           removed++;
-          continue;
+          return;
         }
-        // The first kept update has no leading comma, whichever line it was.
-        const body = line.startsWith(",") ? line.slice(1) : line;
-        text += kept === 0 ? `${body}\n` : `,${body}\n`;
+        // The first kept update has no leading comma, whichever line it was; the others have one.
+        if (kept > 0) put(COMMA, 0, 1);
+        put(b, b[s] === 0x2c ? s + 1 : s, e);
         kept++;
       }
-      if (text.length >= 256 * 1024) await flush();
-    }
-    await flush();
+      put(NEWLINE, 0, 1);
+    });
+    flush();
+    await Promise.all(pending);
     await fh.sync();
     await fh.close();
     await rename(out, file);
   } catch (err) {
+    await Promise.allSettled(pending);
     await fh.close().catch(() => undefined);
     await rm(out, { force: true });
     throw err;
@@ -62,14 +91,77 @@ export async function dedupeUpdates(file: string, candidates: { has(id: string |
   return { removed, bytes, sha256: hash.digest("hex") };
 }
 
-function lines(file: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(file, { encoding: "utf8", highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
+const BUFFER_BYTES = 1 << 20;
+const COMMA = Buffer.from(",");
+const NEWLINE = Buffer.from("\n");
+
+async function writeAll(fh: FileHandle, chunk: Buffer, after: Promise<unknown> | undefined): Promise<void> {
+  await after;
+  let off = 0;
+  while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
 }
 
-/** The user id of an update line (`["id",…]` or `,["id",…]`); undefined for the header and trailer lines. */
-function updateId(line: string): string | number | undefined {
-  const start = line.startsWith(",[") ? 1 : line.startsWith("[") ? 0 : -1;
-  if (start === -1) return undefined;
-  const update = JSON.parse(line.slice(start)) as unknown[];
-  return update[0] as string | number;
+/** Calls `line(b, start, end)` for every line of the file (without its '\n'), in order. */
+async function eachLine(file: string, line: (b: Buffer, start: number, end: number) => void): Promise<void> {
+  const fh = await open(file, "r");
+  try {
+    let buf = Buffer.allocUnsafe(BUFFER_BYTES);
+    let carry = 0;
+    for (;;) {
+      if (carry === buf.length) {
+        // A line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
+      const end = carry + bytesRead;
+      let s = 0;
+      for (;;) {
+        const nl = buf.indexOf(0x0a, s);
+        if (nl < 0 || nl >= end) break;
+        line(buf, s, nl);
+        s = nl + 1;
+      }
+      if (bytesRead === 0) {
+        if (s < end) line(buf, s, end);
+        return;
+      }
+      carry = end - s;
+      buf.copy(buf, 0, s, end);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Where the id of an update line (`["id",…]` or `,["id",…]`) starts; -1 for the header and trailer. */
+function idStart(b: Buffer, s: number, e: number): number {
+  if (s < e && b[s] === 0x5b) return s + 1;
+  if (s + 1 < e && b[s] === 0x2c && b[s + 1] === 0x5b) return s + 2;
+  return -1;
+}
+
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+
+/** The id at b[at] as JSON gives it: a string (escapes and UTF-8 decoded exactly) or a number. */
+function readId(b: Buffer, at: number, e: number): string | number {
+  if (b[at] === 0x22) {
+    let plain = true;
+    let j = at + 1;
+    while (j < e && b[j] !== 0x22) {
+      const c = b[j]!;
+      if (c === 0x5c) {
+        plain = false;
+        j += 2;
+      } else {
+        if (c >= 0x80) plain = false;
+        j++;
+      }
+    }
+    return plain ? latin1Slice.call(b, at + 1, j) : (JSON.parse(b.toString("utf8", at, j + 1)) as string);
+  }
+  let j = at;
+  while (j < e && b[j] !== 0x2c && b[j] !== 0x5d) j++;
+  return Number(latin1Slice.call(b, at, j));
 }

@@ -147,6 +147,37 @@ describe("openDataJsonWriter", () => {
   });
 });
 
+describe("close({ dedupe })", () => {
+  it("keeps the last update of every repeated id, whatever the id's spelling, across buffer flushes", async () => {
+    const pool: (string | number)[] = ["a", 'q"uote', "back\\slash", "ünï", "😀 astral", "\u2028", "tab\t", 7, "7", -0.5, 12345678901234567890, "long-".repeat(50)];
+    let seed = 5;
+    const rand = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % k);
+    const n = 60_000;
+    const ids: (string | number)[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // Mostly unique ids, with repeats of the pool scattered through (the first line is a repeat too).
+      ids.push(i === 0 || rand(10) === 0 ? pool[rand(pool.length)]! : `u${i}`);
+      values.push(rand(1000) / 1000);
+    }
+    const path = join(dir, "dedupe.json");
+    const w = await openDataJsonWriter(path, { properties: ["Rating"] });
+    for (let at = 0; at < n; at += 5000) w.writeScores(ids.slice(at, at + 5000), Float64Array.from(values.slice(at, at + 5000)));
+    const result = await w.close({ dedupe: new Set(pool) });
+    const lastAt = new Map<string | number, number>();
+    ids.forEach((id, i) => lastAt.set(Object.is(id, -0) ? 0 : id, i));
+    const expected = ids.map((id, i) => [id, values[i]] as const).filter(([id], i) => lastAt.get(id) === i);
+    const text = await readFile(path, "utf8");
+    const json = JSON.parse(text) as { updates: [string | number, number][] };
+    expect(json.updates).toEqual(expected.map(([id, v]) => [id, v]));
+    expect(result.rows).toBe(expected.length);
+    expect(result.duplicatesRemoved).toBe(n - expected.length);
+    expect(result.bytes).toBe(Buffer.byteLength(text));
+    expect(result.sha256).toBe(createHash("sha256").update(text).digest("hex"));
+    expect(text.split("\n").every((line, i, all) => i === 0 || i === all.length - 1 || i === all.length - 2 || /^,?\[/.test(line))).toBe(true);
+  });
+});
+
 describe("formatNumber", () => {
   it("rounds to at most 6 decimals in shortest form", () => {
     expect([0.43000001072883606, 1 / 3, 0.0000004, -0.0000006, 1e21, 123456789.1234567, -0, 5, 2.5e-6].map(formatNumber)).toEqual(["0.43", "0.333333", "0", "-0.000001", "1e+21", "123456789.123457", "0", "5", "0.000003"]);
