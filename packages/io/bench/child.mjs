@@ -99,6 +99,36 @@ const approaches = {
     }
     encodeRows(rows, consume);
   },
+  // The writer with 1% of the ids repeated (each repeat once, spread through the file) and
+  // close({ dedupe }): the two-pass "last one wins" rewrite, timed from open to close.
+  "writer-dedupe": async () => {
+    const n = Number(usersArg);
+    const path = join(source, `data-dedupe-${process.pid}.json`);
+    const w = await openDataJsonWriter(path, { category: "Predictions", properties: ["Rating"] });
+    const scores = new Float32Array(BATCH).map((_, i) => (i % 1000) / 999);
+    const repeated = new Set();
+    const t = process.hrtime.bigint();
+    for (let done = 0; done < n; done += BATCH) {
+      const count = Math.min(BATCH, n - done);
+      const ids = Array.from({ length: count }, (_, i) => {
+        const k = done + i;
+        // Every 100th row repeats the id of a row 5,001 rows earlier (never itself a repeat).
+        if (k % 100 === 99 && k >= 5001) {
+          const id = `user-${(k - 5001).toString(36)}`;
+          repeated.add(id);
+          return id;
+        }
+        return `user-${k.toString(36)}`;
+      });
+      w.writeScores(ids, scores, count);
+      users += count;
+    }
+    const result = await w.close({ dedupe: repeated });
+    timed = Number(process.hrtime.bigint() - t) / 1e9;
+    const { rm } = await import("node:fs/promises");
+    await rm(path);
+    return { fileMB: result.bytes / 2 ** 20, duplicatesRemoved: result.duplicatesRemoved };
+  },
   writer: async () => {
     const n = Number(usersArg);
     const ids = Array.from({ length: BATCH }, (_, i) => `user-${i.toString(36)}-${(i * 2654435761 >>> 8).toString(16)}`);

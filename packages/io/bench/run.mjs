@@ -100,6 +100,7 @@ let jobs = [
   { label: "whole-body JSON.parse, HTTP", approach: "jsonparse-http", source: urlOf(small) },
   { label: `stream-json pick+streamArray, file (${SJ_USERS.toLocaleString("en-US")} users)`, approach: "streamjson-file", source: sj },
   { label: "data.json writer (writeScores)", approach: "writer", source: workDir, users: USERS },
+  { label: "data.json writer, 1% repeated ids, close({ dedupe })", approach: "writer-dedupe", source: workDir, users: USERS },
 ];
 if (only) jobs = jobs.filter((j) => only.has(j.approach));
 const firstSet = await measureAll(jobs, REPS);
