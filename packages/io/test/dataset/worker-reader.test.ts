@@ -86,6 +86,18 @@ describe("readDatasetInWorker", () => {
     expect(await worker.columns).toEqual(columns);
   });
 
+  it("decodes in parallel inside its worker too (decode workers started from a worker thread)", async () => {
+    const url = `${base}/?range_start_gt_or_eq=0`;
+    const parallel = readDatasetInWorker(url, { ...options(), decodeThreads: 1, parallelMinBytes: 0, segmentBytes: 8192 });
+    const { a, b, sa, sb } = await both(readDataset(url, options()), parallel);
+    expect(b).toEqual(a);
+    const { decode, http: _hb, ...restB } = sb;
+    const { http: _ha, ...restA } = sa;
+    expect(restB).toEqual(restA);
+    expect(decode?.threads).toBe(1);
+    expect(decode?.parallelSegments).toBeGreaterThan(5);
+  });
+
   it("reads a file: URL like readDataset reads the file's stream", async () => {
     const file = join(dir, "slice.json");
     await writeFile(file, body);
