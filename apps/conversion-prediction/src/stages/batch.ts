@@ -40,7 +40,7 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
       // Rows are decoded by worker threads and by this thread while it would wait, so this thread
       // scores and writes while the other cores decode (measured within the 250 MB bound at 10M users).
       const reader = readDataset(ref.url, {
-        decodeThreads: settings.decodeThreads ?? defaultDecodeThreads(),
+        decodeThreads: settings.decodeThreads ?? decodeThreadsFromEnv() ?? defaultDecodeThreads(),
         features: featureSpec(options),
         fill: options.fill,
         batchSize: options.subBatchSize,
@@ -87,6 +87,19 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
     decodeThreads: stats.decode?.threads ?? 0,
     ...summary.quantileFields(),
   });
+}
+
+/** BATCHKIT_DECODE_THREADS (0-16) overrides the reader's decode threads, e.g. 0 on a busy machine. */
+function decodeThreadsFromEnv(): number | undefined {
+  const raw = process.env["BATCHKIT_DECODE_THREADS"];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 16) {
+    throw new ConversionPredictionError("OPTIONS_INVALID", `BATCHKIT_DECODE_THREADS must be an integer from 0 to 16, got ${JSON.stringify(raw)}`, {
+      hint: "Unset it to use one decode thread per spare CPU, or set 0 to decode in the stage's own thread.",
+    });
+  }
+  return n;
 }
 
 /** The reader's spec for the options: a categorical column gives one input per category. */

@@ -301,6 +301,25 @@ describe("batch stage", () => {
     }
   });
 
+  it("refuses a BATCHKIT_DECODE_THREADS that is not 0-16, and scores the same with 0 decode threads", async () => {
+    server.setDataset("slice-env", slice(base.slice(0, 50)));
+    process.env["BATCHKIT_DECODE_THREADS"] = "two";
+    const bad = await runStage(batchManifest("slice-env", batchOptions));
+    process.env["BATCHKIT_DECODE_THREADS"] = "0";
+    const zero = await runStage(batchManifest("slice-env", batchOptions));
+    delete process.env["BATCHKIT_DECODE_THREADS"];
+    try {
+      expect(bad.exitCode).toBe(1);
+      expect(bad.results.status.explanation).toContain('BATCHKIT_DECODE_THREADS must be an integer from 0 to 16, got "two"');
+      expect(bad.files).toEqual(["manifest.json", "results.json"]);
+      expect(zero.results.status.code).toBe("success");
+      expect((await uploadedDataJson()).updates).toHaveLength(50);
+    } finally {
+      await cleanRun(bad);
+      await cleanRun(zero);
+    }
+  });
+
   it("fails on invalid options, naming the option", async () => {
     const run = await runStage(batchManifest("slice", { ...batchOptions, features: "feature_age" }));
     try {
