@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastRowStart, Segmenter } from "../../src/dataset/decode-pool.js";
+import type { Worker } from "node:worker_threads";
+import { DecodePool, lastRowStart, Segmenter } from "../../src/dataset/decode-pool.js";
 import { readDataset, type DatasetStats, type FeatureSpec, type ReadDatasetOptions } from "../../src/index.js";
 import { byteChunks, collect, dataset, errorOf, type Collected } from "../helpers/byte-chunks.js";
 
@@ -146,6 +147,35 @@ describe("parallel decoding (decodeThreads)", () => {
   it("refuses a bad decodeThreads", () => {
     const reader = readDataset(byteChunks(bodies.compact!), { features, decodeThreads: -1 });
     return expect(collect(reader)).rejects.toThrow(/decodeThreads must be an integer from 0 to 16, got -1/);
+  });
+});
+
+describe("DecodePool", () => {
+  it("decodes a segment as the reader would, and rejects what a worker that died held (no silent loss)", async () => {
+    const text = Buffer.from(bodies.compact!);
+    const cutter = new Segmenter(8192);
+    const segments = cutter.push(text.subarray(text.indexOf("[[") + 1));
+    const options = { threads: 1, columns, plan: { features, extraColumns: [], idColumn: "user_id", fill: 0 }, trackDuplicates: true, batchRows: 100, width: 5, slotRows: 1024 };
+    const pool = new DecodePool(options);
+    const dying = new DecodePool(options);
+    try {
+      // The first cut starts at the first row; the second at a guessed row start.
+      const rows = await pool.decode(segments[1]!);
+      expect(rows).toBeDefined();
+      expect(rows!.rows).toBeGreaterThan(10);
+      expect(rows!.userIds).toHaveLength(rows!.rows);
+      expect(rows!.hashes).toHaveLength(2 * rows!.rows);
+      // The buffer came back with the answer.
+      expect(segments[1]!.bytes.length).toBe(segments[1]!.length);
+      // A worker stopped before it could answer (terminated while it still starts): its segment is not lost quietly.
+      const inFlight = dying.decode(segments[2]!);
+      await (dying as unknown as { workers: Worker[] }).workers[0]!.terminate();
+      await expect(inFlight).rejects.toThrow(/decode worker exited/);
+      await expect(dying.decode(segments[3]!)).rejects.toThrow(/decode worker exited/);
+    } finally {
+      await pool.close();
+      await dying.close();
+    }
   });
 });
 
