@@ -23,11 +23,16 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
   const ref = datasetRef(manifest, key, options.dataset === undefined ? "the slice to score" : "options.dataset");
   const uploadUrl = uploadUrlOf(manifest, contract.batchStage, contract.dataJsonPath);
   const width = optionsInputWidth(options);
-  const model = await fetchModel(ctx, settings, options, width);
-  const modelReady = performance.now();
+  // The model downloads and loads while the slice starts streaming: the first batch is read ahead.
+  const modelLoad = fetchModel(ctx, settings, options, width);
+  modelLoad.catch(() => undefined);
   const summary = new ScoreSummary();
   const path = join(ctx.cwd, contract.dataJsonPath);
   const context = readContextOf(ctx, settings, ref);
+  // Stops the read-ahead when the model cannot be used (its error is the one to report).
+  const stopReading = new AbortController();
+  let model: ScoringModel | undefined;
+  let modelReady = 0;
   let stats: DatasetStats;
   let written: DataJsonResult;
   let scored = 0;
@@ -45,16 +50,32 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
         fill: options.fill,
         batchSize: options.subBatchSize,
         tmpDir: ctx.cwd,
-        signal: ctx.signal,
+        signal: AbortSignal.any([ctx.signal, stopReading.signal]),
         ...(settings.http === undefined ? {} : { http: settings.http }),
       });
-      for await (const batch of reader) {
-        // The reader reuses batch.features on its next step, so it is scored and written right here.
-        const scores = await model.score(batch.features, batch.rows);
-        checkScores(scores, batch.firstRow);
-        writer.writeScores(batch.userIds, scores, batch.rows);
-        summary.add(scores);
-        context.log?.progress(summary.users, context.expectedRows, { dataset: key });
+      const batches = reader[Symbol.asyncIterator]();
+      try {
+        const first = batches.next();
+        first.catch(() => undefined);
+        try {
+          model = await modelLoad;
+        } catch (error) {
+          stopReading.abort(error);
+          throw error;
+        }
+        modelReady = performance.now();
+        for (let step = await first; step.done !== true; step = await batches.next()) {
+          const batch = step.value;
+          // The reader reuses batch.features on its next step, so it is scored and written right here.
+          const scores = await model.score(batch.features, batch.rows);
+          checkScores(scores, batch.firstRow);
+          writer.writeScores(batch.userIds, scores, batch.rows);
+          summary.add(scores);
+          context.log?.progress(summary.users, context.expectedRows, { dataset: key });
+        }
+      } finally {
+        // Ends the reader (its download, decode threads and temp files) however the loop ended.
+        await batches.return?.(undefined).catch(() => undefined);
       }
       stats = reader.stats();
       scored = performance.now();
@@ -64,7 +85,8 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
       throw error;
     }
   } finally {
-    await model.release();
+    if (model === undefined) await modelLoad.then((m) => m.release(), () => undefined);
+    else await model.release();
   }
   const closed = performance.now();
   const sent = await upload(path, { ...httpOf(ctx, settings), uploadUrl, path: contract.dataJsonPath, contentType: "application/json" });
