@@ -6,7 +6,8 @@ import { dirname, join } from "node:path";
 
 /**
  * A small local stand-in for the platform in tests, on 127.0.0.1 and a free port:
- *   GET  /datasets/<key>             a registered dataset body (query strings ignored, as slices are registered whole)
+ *   GET  /datasets/<key>             a registered dataset body (query strings ignored, as slices are registered whole),
+ *                                    or half of one and then silence (setStallingDataset)
  *   GET  /upload_url/<stage>/<path>  a signed storage URL as plain text
  *   PUT  /storage/<stage>/<path>?signature=...   stores the body under <root>/<stage>/<path>
  *   GET  /files/<stage>/<path>       a stored file, 404 when absent (downloadUrls[stage] = <base>/files/<stage>)
@@ -16,6 +17,8 @@ export interface StormlyServer {
   root: string;
   requests: { method: string; url: string }[];
   setDataset(key: string, body: string | Buffer): void;
+  /** A dataset that sends the first half of `body` and then nothing, until the client goes away. */
+  setStallingDataset(key: string, body: string | Buffer): void;
   dataUrl(key: string, query?: string): string;
   uploadUrl(stage: string): string;
   downloadUrl(stage: string): string;
@@ -30,6 +33,7 @@ export const signature = "signature=s3cr3t-token";
 export async function startStormlyServer(): Promise<StormlyServer> {
   const root = await mkdtemp(join(tmpdir(), "conversion-prediction-storage-"));
   const datasets = new Map<string, Buffer>();
+  const stalling = new Set<string>();
   const requests: { method: string; url: string }[] = [];
   const uploaded: string[] = [];
   let base = "";
@@ -43,6 +47,10 @@ export async function startStormlyServer(): Promise<StormlyServer> {
       const body = datasets.get(rest[0]!);
       if (body === undefined) return send(res, 404, "no such dataset");
       res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      if (stalling.has(rest[0]!)) {
+        res.write(body.subarray(0, body.length >> 1));
+        return;
+      }
       res.end(body);
       return;
     }
@@ -84,6 +92,10 @@ export async function startStormlyServer(): Promise<StormlyServer> {
     root,
     requests,
     setDataset: (key, body) => datasets.set(key, Buffer.isBuffer(body) ? body : Buffer.from(body)),
+    setStallingDataset: (key, body) => {
+      datasets.set(key, Buffer.isBuffer(body) ? body : Buffer.from(body));
+      stalling.add(key);
+    },
     dataUrl: (key, query) => `${base}/datasets/${encodeURIComponent(key)}${query === undefined ? "" : `?${query}`}`,
     uploadUrl: (stage) => `${base}/upload_url/${stage}`,
     downloadUrl: (stage) => `${base}/files/${stage}`,

@@ -320,6 +320,20 @@ describe("batch stage", () => {
     }
   });
 
+  it("reports a missing model at once even while the slice's download stalls (the read-ahead is stopped)", async () => {
+    server.setStallingDataset("slice-stalls", slice(base));
+    const started = performance.now();
+    const run = await runStage(batchManifest("slice-stalls", batchOptions, { downloadUrls: { trainMore: server.downloadUrl("never-trained-either") } }));
+    try {
+      expect(run.results.status).toMatchObject({ code: "error", title: "Model not found" });
+      // Without the stop it would wait for the body's idle timeout first.
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(run.files).toEqual(["manifest.json", "results.json"]);
+    } finally {
+      await cleanRun(run);
+    }
+  });
+
   it("fails on invalid options, naming the option", async () => {
     const run = await runStage(batchManifest("slice", { ...batchOptions, features: "feature_age" }));
     try {
