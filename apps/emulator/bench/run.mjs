@@ -1,6 +1,7 @@
 // End-to-end batch stage benchmark: one batch process on the whole slice (maxBatchSize = users), served by
 // the emulator over loopback, for the reference plugin and two naive baselines, in the same run.
 //   node bench/run.mjs [--sizes 1000000,10000000] [--variants reference,naive-parse,naive-stream] [--seed 42]
+//                      [--runs 3] [--keep --work-dir DIR]
 // Run on the built dist (pnpm turbo run build --filter @batchkit/emulator...). Peak RSS of each plugin
 // process is GNU time's %M (max resident set, KB). Prints a markdown table for BENCHMARKS.md.
 import { spawn } from "node:child_process";
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     "timeout-s": { type: "string", default: "900" },
     // Keep the work dir (with the generated datasets) for the next run: pass the same --work-dir.
     keep: { type: "boolean", default: false },
+    // Each variant this many times, round-robin; the table gives medians and every run.
+    runs: { type: "string", default: "1" },
   },
 });
 const sizes = values.sizes.split(",").map((s) => Number(s.replace(/_/g, "")));
@@ -87,66 +90,96 @@ for (const users of sizes) {
 
     // stream-json runs at ~5-20k users/s here: at 10M that is 10+ minutes, so it is opt-in above 1M.
     const wanted = values.variants?.split(",") ?? (users > 1_000_000 ? ["reference", "naive-parse", "naive-stream-skipped"] : Object.keys(allVariants));
-    for (const name of wanted) {
-      if (name === "naive-stream-skipped") {
-        rows.push({ users, variant: allVariants["naive-stream"].label, usersPerSec: null, wallS: null, rssMb: null, auc: null, note: "not run by default above 1M users (too slow); --variants naive-stream runs it" });
-        continue;
+    // --runs N: every variant N times, round-robin (so the machine's noise falls on all alike), medians reported.
+    const runs = Math.max(1, Number(values.runs));
+    const measured = new Map();
+    for (let round = 0; round < runs; round++) {
+      for (const name of wanted) {
+        if (name === "naive-stream-skipped") {
+          if (round === 0) rows.push({ users, variant: allVariants["naive-stream"].label, usersPerSec: null, wallS: null, rssMb: null, auc: null, note: "not run by default above 1M users (too slow); --variants naive-stream runs it" });
+          continue;
+        }
+        const v = allVariants[name];
+        if (v === undefined) throw new Error(`unknown variant ${name}`);
+        if (name === "naive-parse" && file.bytes > MAX_STRING) {
+          if (round === 0) rows.push({ users, variant: v.label, usersPerSec: null, wallS: null, rssMb: null, auc: null, note: `cannot run: the ${(file.bytes / 1e9).toFixed(1)} GB body exceeds V8's 512 MiB string limit` });
+          continue;
+        }
+        const row = await runVariant(emulator, dir, users, name, v);
+        if (!measured.has(name)) measured.set(name, []);
+        measured.get(name).push(row);
       }
-      const v = allVariants[name];
-      if (v === undefined) throw new Error(`unknown variant ${name}`);
-      if (name === "naive-parse" && file.bytes > MAX_STRING) {
-        rows.push({ users, variant: v.label, usersPerSec: null, wallS: null, rssMb: null, auc: null, note: `cannot run: the ${(file.bytes / 1e9).toFixed(1)} GB body exceeds V8's 512 MiB string limit` });
-        continue;
-      }
-      const rssFile = join(dir, `rss-${name}.txt`);
-      const command = hasTime ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...v.command] : v.command;
-      const scores = new Float64Array(users).fill(Number.NaN);
-      log(`users ${users}: ${name} ...`);
-      const result = await runBatchStage(emulator, {
-        plugin: command,
-        runId: `bench-${name}`,
-        runDir: join(dir, "runs", name),
-        maxBatchSize: users,
-        concurrency: 1,
-        options,
-        datasets: [],
-        downloadStages: ["initial", "trainMore"],
-        store: null,
-        scores,
-        signal: AbortSignal.timeout(Number(values["timeout-s"]) * 1000),
-      });
-      const batch = result.batches[0];
-      // GNU time's last line: max RSS (KB), user and system CPU seconds of the plugin process (all its threads).
-      const timeLine = hasTime && existsSync(rssFile) ? readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number) : null;
-      const rssKb = timeLine === null ? null : timeLine[0];
-      const cpuS = timeLine === null || timeLine.length < 3 ? null : timeLine[1] + timeLine[2];
-      const ok = result.error === null;
-      rows.push({
-        users,
-        variant: v.label,
-        usersPerSec: ok ? users / (batch.pluginMs / 1000) : null,
-        wallS: batch.pluginMs / 1000,
-        // GNU time's %M when it wrote one, else the /proc VmHWM samples (none when the wrapper was stopped).
-        rssMb: rssKb !== null && Number.isFinite(rssKb) ? rssKb / 1024 : ok && batch.peakRssBytes !== null ? batch.peakRssBytes / 2 ** 20 : null,
-        auc: ok ? auc(scores, emulator.project.labels()) : null,
-        note: ok
-          ? `checked exactly once; plugin CPU ${cpuS === null ? "?" : `${cpuS.toFixed(1)} s`}; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s`
-          : batch.pluginMs >= Number(values["timeout-s"]) * 1000 - 1000
-            ? `stopped after the --timeout-s of ${values["timeout-s"]} s`
-            : `FAILED: ${result.error.message.split("\n")[0]}`,
-      });
-      log(`  -> ${JSON.stringify(rows[rows.length - 1])}`);
-      // The plugin's own summary line (its timings inside the process).
-      const summary = batch.stderrTail.split("\n").filter((l) => /scored|summary|timing/i.test(l)).slice(-3);
-      for (const line of summary) log(`     plugin: ${line.slice(0, 600)}`);
-      rmSync(join(dir, "runs", name), { recursive: true, force: true });
     }
+    for (const list of measured.values()) rows.push(runs === 1 ? list[0] : medianRow(list));
   } finally {
     await emulator.stop();
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 if (!values.keep) rmSync(work, { recursive: true, force: true });
+
+/** One batch process of one variant on the whole slice; returns its table row. */
+async function runVariant(emulator, dir, users, name, v) {
+  const rssFile = join(dir, `rss-${name}.txt`);
+  const command = hasTime ? [TIME, "-f", "%M %U %S", "-o", rssFile, ...v.command] : v.command;
+  const scores = new Float64Array(users).fill(Number.NaN);
+  log(`users ${users}: ${name} ...`);
+  const result = await runBatchStage(emulator, {
+    plugin: command,
+    runId: `bench-${name}`,
+    runDir: join(dir, "runs", name),
+    maxBatchSize: users,
+    concurrency: 1,
+    options,
+    datasets: [],
+    downloadStages: ["initial", "trainMore"],
+    store: null,
+    scores,
+    signal: AbortSignal.timeout(Number(values["timeout-s"]) * 1000),
+  });
+  const batch = result.batches[0];
+  // GNU time's last line: max RSS (KB), user and system CPU seconds of the plugin process (all its threads).
+  const timeLine = hasTime && existsSync(rssFile) ? readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number) : null;
+  const rssKb = timeLine === null ? null : timeLine[0];
+  const cpuS = timeLine === null || timeLine.length < 3 ? null : timeLine[1] + timeLine[2];
+  const ok = result.error === null;
+  const row = {
+    users,
+    variant: v.label,
+    usersPerSec: ok ? users / (batch.pluginMs / 1000) : null,
+    wallS: batch.pluginMs / 1000,
+    // GNU time's %M when it wrote one, else the /proc VmHWM samples (none when the wrapper was stopped).
+    rssMb: rssKb !== null && Number.isFinite(rssKb) ? rssKb / 1024 : ok && batch.peakRssBytes !== null ? batch.peakRssBytes / 2 ** 20 : null,
+    auc: ok ? auc(scores, emulator.project.labels()) : null,
+    note: ok
+      ? `checked exactly once; plugin CPU ${cpuS === null ? "?" : `${cpuS.toFixed(1)} s`}; applying data.json took ${(batch.applyMs / 1000).toFixed(1)} s`
+      : batch.pluginMs >= Number(values["timeout-s"]) * 1000 - 1000
+        ? `stopped after the --timeout-s of ${values["timeout-s"]} s`
+        : `FAILED: ${result.error.message.split("\n")[0]}`,
+  };
+  log(`  -> ${JSON.stringify(row)}`);
+  // The plugin's own summary line (its timings inside the process).
+  const summary = batch.stderrTail.split("\n").filter((l) => /scored|summary|timing/i.test(l)).slice(-3);
+  for (const line of summary) log(`     plugin: ${line.slice(0, 600)}`);
+  rmSync(join(dir, "runs", name), { recursive: true, force: true });
+  return row;
+}
+
+/** The median row of several runs of one variant; the note lists every run. */
+function medianRow(list) {
+  const med = (xs) => {
+    const s = xs.filter((x) => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+    return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const fmtRun = (r) => (r.usersPerSec === null ? "failed" : `${Math.round(r.usersPerSec).toLocaleString("en-US")} (${r.rssMb === null ? "?" : r.rssMb.toFixed(0)} MB)`);
+  return {
+    ...list[0],
+    usersPerSec: med(list.map((r) => r.usersPerSec)),
+    wallS: med(list.map((r) => r.wallS)),
+    rssMb: med(list.map((r) => r.rssMb)),
+    note: `median of ${list.length} runs: ${list.map(fmtRun).join(" / ")}; ${list[0].note}`,
+  };
+}
 
 const fmt = (n, d = 0) => (n === null || !Number.isFinite(n) ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }));
 const lines = [
