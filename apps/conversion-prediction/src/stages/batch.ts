@@ -85,8 +85,8 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
       throw error;
     }
   } finally {
-    if (model === undefined) await modelLoad.then((m) => m.release(), () => undefined);
-    else await model.release();
+    // The same session as `model`, also when the stage failed before it was needed.
+    await modelLoad.then((m) => m.release(), () => undefined);
   }
   const closed = performance.now();
   const sent = await upload(path, { ...httpOf(ctx, settings), uploadUrl, path: contract.dataJsonPath, contentType: "application/json" });

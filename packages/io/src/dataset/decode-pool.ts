@@ -3,11 +3,13 @@
  * worker threads while the reader keeps the order. A guess is never trusted: a worker's rows are used only
  * when the reader's own parser has reached exactly that segment's first byte between two rows, and the
  * worker consumed the whole segment as complete rows each followed by ','. Anything else (a cut inside a
- * string, the end of the array, bad JSON, a worker that died) is decoded again in order by the reader, so
- * the rows, ids, stats and errors are exactly those of a sequential decode.
+ * string, the end of the array, bad JSON) is decoded again in order by the reader, so the rows, ids, stats
+ * and errors are exactly those of a sequential decode. A worker that dies takes its segments' bytes with
+ * it: their promises reject, and the reader fails rather than lose rows.
  */
 import type { Worker } from "node:worker_threads";
 import type { PlanInput } from "./column-plan.js";
+import { featureWidth } from "./feature-spec.js";
 import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, OutputSlot } from "./decode-protocol.js";
 import type { DecodedRows } from "./row-decoder.js";
 import { SegmentDecoder } from "./segment-decoder.js";
@@ -19,8 +21,6 @@ export interface DecodePoolOptions {
   plan: PlanInput;
   trackDuplicates: boolean;
   batchRows: number;
-  /** Feature columns per row. */
-  width: number;
   /** Rows an output slot holds (more spill to a transferred buffer). */
   slotRows: number;
 }
@@ -43,18 +43,27 @@ export class DecodePool {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
   private readonly pending = new Map<number, Pending>();
+  private readonly slots: OutputSlot[] = [];
+  private readonly init: DecodeWorkerInit;
+  /** Model inputs per row, as the workers' plan gives them. */
+  private readonly width: number;
+  /** This thread's own decoder, made on its first share. */
+  private here: SegmentDecoder | undefined;
   private seq = 0;
   private closed = false;
-  /** Set when a worker failed: no more segments are sent, those in flight are decoded in order. */
+  /** Set when a worker failed: no more segments are sent. */
   failure: string | undefined;
 
-  constructor(private readonly options: DecodePoolOptions) {}
+  constructor(private readonly options: DecodePoolOptions) {
+    const { url: _url, ...plan } = options.plan;
+    this.init = { columns: options.columns, plan, trackDuplicates: options.trackDuplicates, batchRows: options.batchRows };
+    this.width = featureWidth(plan.features);
+  }
 
   /** Workers started so far. */
   get threads(): number {
-    return this.started;
+    return this.workers.length;
   }
-  private started = 0;
 
   /**
    * Sends a segment to the least busy worker. Its buffer travels there (transferred, not copied) and is
@@ -85,46 +94,35 @@ export class DecodePool {
 
   /** Decodes a segment in this thread, as a worker would (the reader's share while it would wait). */
   decodeHere(segment: Segment): SegmentResult {
-    const { columns, plan, trackDuplicates, batchRows, width } = this.options;
-    if (this.here === undefined) {
-      const { url: _url, ...planInput } = plan;
-      this.here = new SegmentDecoder(columns, planInput, trackDuplicates, batchRows);
-    }
+    const { columns, plan, trackDuplicates, batchRows } = this.init;
+    this.here ??= new SegmentDecoder(columns, plan, trackDuplicates, batchRows);
     const slot = this.slots.pop() ?? this.newSlot();
     const res = this.here.decode(-1, segment.buffer, segment.length, slot);
-    if (res.clean) return toRows(res, slot, width);
+    if (res.clean) return toRows(res, slot, this.width);
     this.slots.push(slot);
     return undefined;
   }
-
-  private here: SegmentDecoder | undefined;
 
   /** The reader is done with a result's rows: its slot may take the next segment's. */
   release(result: NonNullable<SegmentResult>): void {
     if (this.slots.length < 16) this.slots.push(result.slot);
   }
 
-  private readonly slots: OutputSlot[] = [];
-
   private newSlot(): OutputSlot {
     const capacity = this.options.slotRows;
-    return { capacity, features: new SharedArrayBuffer(capacity * this.options.width * 4), hashes: new SharedArrayBuffer(this.options.trackDuplicates ? capacity * 8 : 0) };
+    return { capacity, features: new SharedArrayBuffer(capacity * this.width * 4), hashes: new SharedArrayBuffer(this.options.trackDuplicates ? capacity * 8 : 0) };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const workers = this.workers.splice(0);
     for (const p of this.pending.values()) p.reject(new Error("the reader closed"));
     this.pending.clear();
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   private start(): void {
-    const { plan, columns, trackDuplicates, batchRows } = this.options;
-    const { url: _url, ...planInput } = plan;
-    const init: DecodeWorkerInit = { columns, plan: planInput, trackDuplicates, batchRows };
     const index = this.workers.length;
-    const worker = spawnWorker("decode-worker", init, resourceLimits);
+    const worker = spawnWorker("decode-worker", this.init, resourceLimits);
     // The reader's process may end while a worker is idle.
     worker.unref();
     worker.on("message", (res: DecodeResponse) => {
@@ -135,7 +133,7 @@ export class DecodePool {
       p.segment.buffer = res.buffer;
       p.segment.bytes = Buffer.from(res.buffer, 0, p.segment.length);
       if (res.clean) {
-        p.resolve(toRows(res, p.slot, this.options.width));
+        p.resolve(toRows(res, p.slot, this.width));
       } else {
         this.slots.push(p.slot);
         p.resolve(undefined);
@@ -154,7 +152,6 @@ export class DecodePool {
     worker.on("exit", (code) => fail(`a decode worker exited (code ${code})`));
     this.workers.push(worker);
     this.load.push(0);
-    this.started++;
   }
 }
 

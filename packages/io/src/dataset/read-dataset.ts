@@ -113,6 +113,18 @@ export interface DatasetReader extends AsyncIterable<RowBatch> {
   stats(): DatasetStats;
 }
 
+/** The `columns` promise of a reader, settled by it; a caller that only iterates never sees it reject unhandled. */
+export function deferredColumns(): { promise: Promise<string[]>; resolve(columns: string[]): void; reject(err: unknown): void } {
+  let resolve!: (columns: string[]) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<string[]>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 /** Decode threads for a process that may use every CPU: one less than the CPUs (this thread decodes too), at most 3. */
 export function defaultDecodeThreads(): number {
   return Math.max(0, Math.min(3, availableParallelism() - 1));
@@ -134,9 +146,8 @@ export function readDataset(source: DatasetSource, options: ReadDatasetOptions):
 }
 
 class StreamingDatasetReader implements DatasetReader {
-  readonly columns: Promise<string[]>;
-  private resolveColumns!: (columns: string[]) => void;
-  private rejectColumns!: (err: unknown) => void;
+  private readonly pendingColumns = deferredColumns();
+  readonly columns = this.pendingColumns.promise;
   private started = false;
   private decoder: RowDecoder | undefined;
   private bytes = 0;
@@ -163,12 +174,6 @@ class StreamingDatasetReader implements DatasetReader {
     }
     this.batchSize = batchSize;
     this.url = isFileUrl(source) ? undefined : typeof source === "string" || source instanceof URL ? redactUrl(source) : undefined;
-    this.columns = new Promise<string[]>((resolve, reject) => {
-      this.resolveColumns = resolve;
-      this.rejectColumns = reject;
-    });
-    // A caller that only iterates must not see an unhandled rejection from this promise.
-    this.columns.catch(() => undefined);
   }
 
   stats(): DatasetStats {
@@ -234,7 +239,7 @@ class StreamingDatasetReader implements DatasetReader {
       if (this.decoder!.rows > 0) yield this.batch();
       this.complete = true;
     } catch (err) {
-      this.rejectColumns(err);
+      this.pendingColumns.reject(err);
       throw this.withUrl(err);
     } finally {
       await this.pool?.close();
@@ -252,22 +257,15 @@ class StreamingDatasetReader implements DatasetReader {
   private async *pump(chunks: AsyncIterable<Uint8Array>, doc: DocumentParser, start: number, afterChunk: (() => Promise<void> | undefined) | undefined): AsyncGenerator<RowBatch> {
     const threads = this.decodeThreads();
     const counted = start === 0;
-    if (threads === 0) {
-      for await (const raw of chunks) {
-        this.checkAbort();
-        // No copy: a Buffer view over the same bytes.
-        const chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-        if (counted) this.bytes += chunk.length;
-        yield* this.parse(doc, chunk);
-        await afterChunk?.();
-        if (this.counter) await this.counter.flush();
-      }
-      return;
-    }
+    // Between chunks or segments: spilled spool bytes and id fingerprints go to disk.
+    const settle = async (): Promise<void> => {
+      await afterChunk?.();
+      if (this.counter) await this.counter.flush();
+    };
     const segmentBytes = this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     const minBytes = this.options.parallelMinBytes ?? DEFAULT_PARALLEL_MIN_BYTES;
-    // Until the columns are known and minBytes were read, chunks go straight to the parser (no copy, no
-    // delay); from then on they are cut into segments.
+    // Until the columns are known and minBytes were read (always, with no decode threads), chunks go
+    // straight to the parser (no copy, no delay); from then on they are cut into segments.
     let segmenter: Segmenter | undefined;
     let firstSegment = 0;
     let firstBetweenRows = false;
@@ -309,8 +307,7 @@ class StreamingDatasetReader implements DatasetReader {
       }
       if (rows !== undefined) this.pool!.release(rows);
       segmenter!.release(segment);
-      await afterChunk?.();
-      if (this.counter) await this.counter.flush();
+      await settle();
     };
     /** Applies what is ready; waits for a worker only when the queue is full or the body ended. */
     const drain = async function* (this: StreamingDatasetReader, final: boolean): AsyncGenerator<RowBatch> {
@@ -371,7 +368,6 @@ class StreamingDatasetReader implements DatasetReader {
           plan: this.planInput(),
           trackDuplicates: this.counter !== undefined,
           batchRows: Math.min(this.batchSize, 4096),
-          width: decoder.plan.width,
           // 1 MiB of rows of at least 128 bytes; shorter rows spill to a transferred buffer.
           slotRows: Math.max(1024, Math.ceil(segmentBytes / 128)),
         });
@@ -384,10 +380,10 @@ class StreamingDatasetReader implements DatasetReader {
       if (counted) this.bytes += raw.length;
       seen += raw.length;
       if (segmenter === undefined) {
+        // No copy: a Buffer view over the same bytes.
         yield* this.parse(doc, Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
-        await afterChunk?.();
-        if (this.counter) await this.counter.flush();
-        if (seen >= minBytes && doc.inRows) {
+        await settle();
+        if (threads > 0 && seen >= minBytes && doc.inRows) {
           firstSegment = doc.pushedEnd;
           firstBetweenRows = doc.betweenRowsAt(firstSegment);
           segmenter = new Segmenter(segmentBytes, firstSegment);
@@ -479,7 +475,7 @@ class StreamingDatasetReader implements DatasetReader {
     const plan = planColumns(header.value.columns, this.planInput());
     if (this.options.trackDuplicates ?? true) this.counter = new DuplicateCounter(this.options.tmpDir ?? process.cwd(), this.options.duplicateMemoryBytes);
     this.decoder = new RowDecoder(plan, this.batchSize, this.counter);
-    this.resolveColumns([...header.value.columns]);
+    this.pendingColumns.resolve([...header.value.columns]);
     return this.decoder;
   }
 

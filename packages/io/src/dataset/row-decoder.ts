@@ -214,6 +214,7 @@ export class RowDecoder {
     const uses = this.plan.uses;
     const slot = this.plan.slot;
     const features = this.features;
+    const categoryBytes = this.categoryBytes;
     this.pendN = 0;
     this.rowId = undefined;
     this.rowHashed = false;
@@ -247,9 +248,9 @@ export class RowDecoder {
             p = this.value(b, p, end, col, fbase);
             if (p === INCOMPLETE) return INCOMPLETE;
           }
-        } else if (use === USE_CATEGORY && c === 0x22 && this.categoryBytes[col] !== undefined) {
+        } else if (use === USE_CATEGORY && c === 0x22 && categoryBytes[col] !== undefined) {
           // A categorical-only column's string, matched by its bytes (no string made).
-          let q = this.categoryCell(b, p, end, col, fbase, this.categoryBytes[col]!);
+          let q = this.categoryCell(b, p, end, col, fbase, categoryBytes[col]!);
           if (q === NO_FAST_PATH) q = this.value(b, p, end, col, fbase);
           if (q === INCOMPLETE) return INCOMPLETE;
           p = q;

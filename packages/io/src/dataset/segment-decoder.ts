@@ -32,7 +32,11 @@ class HashRecorder implements IdSink {
   }
 
   addHashes(hashes: Uint32Array, n: number): void {
-    for (let i = 0; i < n; i++) this.addHash(hashes.subarray(2 * i, 2 * i + 2));
+    for (let i = 0; i < n; i++) {
+      idHash[0] = hashes[2 * i]!;
+      idHash[1] = hashes[2 * i + 1]!;
+      this.addHash(idHash);
+    }
   }
 }
 
@@ -41,14 +45,14 @@ export class SegmentDecoder {
   private readonly recorder: HashRecorder | undefined;
   private readonly decoder: RowDecoder;
   private readonly width: number;
-  private out: Float32Array;
+  /** Where rows go when a segment has more than a slot holds; kept for the next such segment. */
+  private out = new Float32Array(0);
 
   constructor(columns: readonly string[], plan: Omit<PlanInput, "url">, trackDuplicates: boolean, batchRows: number) {
     this.plan = planColumns(columns, plan);
     this.recorder = trackDuplicates ? new HashRecorder() : undefined;
     this.decoder = new RowDecoder(this.plan, batchRows, this.recorder);
     this.width = this.plan.width;
-    this.out = new Float32Array(batchRows * this.width);
   }
 
   /** Decodes b[0, length); rows that fit go into `slot`, more into transferable buffers in the answer. */
@@ -68,21 +72,25 @@ export class SegmentDecoder {
     decoder.resetStats();
     decoder.startAfterComma();
     if (recorder) recorder.n = 0;
+    // Rows go straight into the reader's slot; past its capacity into a growable buffer (transferred).
+    let dest: Float32Array = new Float32Array(slot.features, 0, slot.capacity * width);
+    let spilled = false;
     let rows = 0;
     let userIds: (string | number)[] = [];
     const extras: unknown[][] = this.plan.extraColumns.map(() => []);
     let p = 0;
     for (;;) {
       p = decoder.decode(b, p, length);
-      // Move this batch's rows to the segment's output.
       const n = decoder.rows;
       if (n > 0) {
-        if ((rows + n) * width > this.out.length) {
-          const next = new Float32Array(Math.max(this.out.length * 2, (rows + n) * width));
-          next.set(this.out.subarray(0, rows * width));
-          this.out = next;
+        const need = (rows + n) * width;
+        if (need > dest.length) {
+          const next = this.out.length >= need ? this.out : new Float32Array(Math.max(dest.length * 2, need));
+          if (next !== dest) next.set(dest.subarray(0, rows * width));
+          dest = this.out = next;
+          spilled = true;
         }
-        this.out.set(decoder.features.subarray(0, n * width), rows * width);
+        dest.set(decoder.features.subarray(0, n * width), rows * width);
         if (rows === 0) userIds = decoder.userIds;
         else for (const id of decoder.userIds) userIds.push(id);
         decoder.extras.forEach((col, k) => {
@@ -106,13 +114,11 @@ export class SegmentDecoder {
       invalid: decoder.invalid.slice(),
       unknown: decoder.unknown.slice(),
     };
-    if (rows <= slot.capacity) {
-      // The usual case: into the reader's slot, no allocation.
-      new Float32Array(slot.features, 0, rows * width).set(this.out.subarray(0, rows * width));
-      if (recorder) new Uint32Array(slot.hashes, 0, 2 * rows).set(recorder.hashes.subarray(0, 2 * rows));
-    } else {
-      res.features = this.out.slice(0, rows * width).buffer;
+    if (spilled) {
+      res.features = dest.slice(0, rows * width).buffer;
       if (recorder) res.hashes = recorder.hashes.slice(0, 2 * rows).buffer;
+    } else if (recorder) {
+      new Uint32Array(slot.hashes, 0, 2 * rows).set(recorder.hashes.subarray(0, 2 * rows));
     }
     return res;
   }

@@ -8,7 +8,7 @@ import { redactUrl } from "@batchkit/manifest";
 import { DatasetError } from "./dataset-error.js";
 import { validateFeatures } from "./feature-spec.js";
 import { spawnWorker } from "./spawn-worker.js";
-import type { DatasetReader, DatasetStats, ReadDatasetOptions, RowBatch } from "./read-dataset.js";
+import { deferredColumns, type DatasetReader, type DatasetStats, type ReadDatasetOptions, type RowBatch } from "./read-dataset.js";
 import { decodeError, decodeStats, type FromWorker, type ToWorker, type WorkerInit, type WorkerReadOptions } from "./worker-protocol.js";
 
 export interface WorkerDatasetOptions extends ReadDatasetOptions {
@@ -27,9 +27,8 @@ export function readDatasetInWorker(source: string | URL, options: WorkerDataset
 }
 
 class WorkerDatasetReader implements DatasetReader {
-  readonly columns: Promise<string[]>;
-  private resolveColumns!: (columns: string[]) => void;
-  private rejectColumns!: (err: unknown) => void;
+  private readonly pendingColumns = deferredColumns();
+  readonly columns = this.pendingColumns.promise;
   private started = false;
   private final: DatasetStats | undefined;
   private rows = 0;
@@ -46,11 +45,6 @@ class WorkerDatasetReader implements DatasetReader {
       if (http?.[key] !== undefined) throw new TypeError(`readDatasetInWorker: http.${key} cannot be passed to a worker thread; use readDataset`);
     }
     this.url = source.startsWith("file:") ? undefined : redactUrl(source);
-    this.columns = new Promise<string[]>((resolve, reject) => {
-      this.resolveColumns = resolve;
-      this.rejectColumns = reject;
-    });
-    this.columns.catch(() => undefined);
   }
 
   stats(): DatasetStats {
@@ -72,7 +66,7 @@ class WorkerDatasetReader implements DatasetReader {
       wake = undefined;
     };
     worker.on("message", (msg: FromWorker) => {
-      if (msg.type === "columns") this.resolveColumns(msg.columns);
+      if (msg.type === "columns") this.pendingColumns.resolve(msg.columns);
       else if (msg.type === "retry") this.options.http?.onRetry?.(msg.info);
       else queue.push(msg);
       notify();
@@ -126,7 +120,7 @@ class WorkerDatasetReader implements DatasetReader {
         };
       }
     } catch (err) {
-      this.rejectColumns(err);
+      this.pendingColumns.reject(err);
       throw err;
     } finally {
       signal?.removeEventListener("abort", onAbort);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
 
 /**
  * "Last one wins" for repeated user ids: two passes over a data.json written one update per line. Pass 1
@@ -28,33 +29,26 @@ export async function dedupeUpdates(file: string, candidates: { has(id: string |
   const drop = Float64Array.from(dropped).sort();
   let next = 0;
   const out = `${file}.dedupe`;
-  const fh = await open(out, "wx");
+  // Written synchronously from one reused buffer, as the writer itself does.
+  const fd = openSync(out, "wx");
   const hash = createHash("sha256");
   const buf = Buffer.allocUnsafe(BUFFER_BYTES);
   let used = 0;
   let bytes = 0;
   let removed = 0;
   let kept = 0;
-  const pending: Promise<unknown>[] = [];
-  const flush = (): void => {
-    if (used === 0) return;
-    // A copy per flush (1 MiB), so the buffer is free again at once; writes stay in order.
-    const chunk = Buffer.from(buf.subarray(0, used));
-    used = 0;
-    hash.update(chunk);
-    bytes += chunk.length;
-    pending.push(writeAll(fh, chunk, pending.at(-1)));
+  const writeOut = (b: Buffer): void => {
+    hash.update(b);
+    bytes += b.length;
+    for (let off = 0; off < b.length; ) off += writeSync(fd, b, off, b.length - off);
   };
   const put = (b: Buffer, from: number, to: number): void => {
-    if (used + (to - from) + 2 > BUFFER_BYTES) flush();
-    if (to - from + 2 > BUFFER_BYTES) {
-      const chunk = Buffer.from(b.subarray(from, to));
-      hash.update(chunk);
-      bytes += chunk.length;
-      pending.push(writeAll(fh, chunk, pending.at(-1)));
-      return;
+    if (used + (to - from) > BUFFER_BYTES) {
+      writeOut(buf.subarray(0, used));
+      used = 0;
     }
-    used += b.copy(buf, used, from, to);
+    if (to - from > BUFFER_BYTES) writeOut(b.subarray(from, to));
+    else used += b.copy(buf, used, from, to);
   };
   try {
     n = 0;
@@ -77,14 +71,16 @@ export async function dedupeUpdates(file: string, candidates: { has(id: string |
       }
       put(NEWLINE, 0, 1);
     });
-    flush();
-    await Promise.all(pending);
-    await fh.sync();
-    await fh.close();
+    writeOut(buf.subarray(0, used));
+    fsyncSync(fd);
+    closeSync(fd);
     await rename(out, file);
   } catch (err) {
-    await Promise.allSettled(pending);
-    await fh.close().catch(() => undefined);
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: removing the file is what matters.
+    }
     await rm(out, { force: true });
     throw err;
   }
@@ -94,12 +90,6 @@ export async function dedupeUpdates(file: string, candidates: { has(id: string |
 const BUFFER_BYTES = 1 << 20;
 const COMMA = Buffer.from(",");
 const NEWLINE = Buffer.from("\n");
-
-async function writeAll(fh: FileHandle, chunk: Buffer, after: Promise<unknown> | undefined): Promise<void> {
-  await after;
-  let off = 0;
-  while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-}
 
 /** Calls `line(b, start, end)` for every line of the file (without its '\n'), in order. */
 async function eachLine(file: string, line: (b: Buffer, start: number, end: number) => void): Promise<void> {

@@ -155,7 +155,7 @@ describe("DecodePool", () => {
     const text = Buffer.from(bodies.compact!);
     const cutter = new Segmenter(8192);
     const segments = cutter.push(text.subarray(text.indexOf("[[") + 1));
-    const options = { threads: 1, columns, plan: { features, extraColumns: [], idColumn: "user_id", fill: 0 }, trackDuplicates: true, batchRows: 100, width: 5, slotRows: 1024 };
+    const options = { threads: 1, columns, plan: { features, extraColumns: [], idColumn: "user_id", fill: 0 }, trackDuplicates: true, batchRows: 100, slotRows: 1024 };
     const pool = new DecodePool(options);
     const dying = new DecodePool(options);
     try {
@@ -167,6 +167,19 @@ describe("DecodePool", () => {
       expect(rows!.hashes).toHaveLength(2 * rows!.rows);
       // The buffer came back with the answer.
       expect(segments[1]!.bytes.length).toBe(segments[1]!.length);
+      // More rows than an output slot holds: the same rows, in a transferred buffer instead.
+      const small = new DecodePool({ ...options, slotRows: 4 });
+      try {
+        const spilled = await small.decode(segments[1]!);
+        expect(spilled!.rows).toBe(rows!.rows);
+        expect(Array.from(spilled!.features)).toEqual(Array.from(rows!.features));
+        expect(spilled!.userIds).toEqual(rows!.userIds);
+        expect(Array.from(spilled!.hashes!)).toEqual(Array.from(rows!.hashes!));
+        const here = small.decodeHere(segments[1]!);
+        expect(Array.from(here!.features)).toEqual(Array.from(rows!.features));
+      } finally {
+        await small.close();
+      }
       // A worker stopped before it could answer (terminated while it still starts): its segment is not lost quietly.
       const inFlight = dying.decode(segments[2]!);
       await (dying as unknown as { workers: Worker[] }).workers[0]!.terminate();
