@@ -23,7 +23,7 @@ export const numberValue = new Float64Array(1);
 
 // Exact powers of ten: with a mantissa below 2^53 and |exponent| <= 22, one multiply or divide is the
 // correctly rounded result, i.e. the same double JSON.parse gives (Clinger's fast path).
-const POW10 = new Float64Array(23);
+export const POW10 = new Float64Array(23);
 for (let i = 0, v = 1; i < 23; i++, v *= 10) POW10[i] = v;
 
 export function isWs(c: number): boolean {

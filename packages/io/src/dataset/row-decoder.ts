@@ -8,6 +8,7 @@ import { DatasetError, ScanFault } from "./dataset-error.js";
 import { USE_CATEGORY, USE_EXTRA, USE_ID, USE_NUMBER, type ColumnPlan } from "./column-plan.js";
 import type { IdSink } from "./duplicate-counter.js";
 import { idHash } from "./id-hash.js";
+import { BAIL, compileArrayRow, type CompiledRow, type RowState } from "./row-program.js";
 import { INCOMPLETE, cursor, literal, numberValue, readIdString, readString, scanLiteral, scanNumber, skipComposite, skipString, skipValue, skipWs } from "./json-scan.js";
 
 export const NEED_MORE = 0;
@@ -41,7 +42,12 @@ export interface DecodedRows {
   unknown: Float64Array;
 }
 
-export class RowDecoder {
+export interface RowDecoderOptions {
+  /** Decode array rows with code compiled for the plan (row-program.ts); default true. Same results either way. */
+  compile?: boolean;
+}
+
+export class RowDecoder implements RowState {
   readonly features: Float32Array;
   userIds: (string | number)[] = [];
   extras: unknown[][];
@@ -59,14 +65,16 @@ export class RowDecoder {
   private state = BEFORE_FIRST;
   private readonly width: number;
   private readonly ncols: number;
-  private rowId: string | number | undefined = undefined;
+  // The row being decoded (public for the compiled row, RowState; not part of the package's API).
+  rowId: string | number | undefined = undefined;
   // The id's fingerprint when the fast id path computed it; otherwise commit() hashes the id.
-  private rowHashed = false;
-  private readonly rowHash = new Uint32Array(2);
+  rowHashed = false;
+  readonly rowHash = new Uint32Array(2);
   private readonly rowExtras: unknown[];
-  private readonly pendCol: Int32Array;
-  private readonly pendKind: Uint8Array;
-  private pendN = 0;
+  readonly pendCol: Int32Array;
+  readonly pendKind: Uint8Array;
+  pendN = 0;
+  private readonly compiled: CompiledRow | undefined;
   private readonly seen: Uint32Array;
   private stamp = 0;
   /** Per column used only as a categorical feature: its categories' UTF-8 bytes, index = category. */
@@ -76,6 +84,7 @@ export class RowDecoder {
     readonly plan: ColumnPlan,
     readonly batchSize: number,
     private readonly counter: IdSink | undefined,
+    options: RowDecoderOptions = {},
   ) {
     this.width = plan.width;
     this.ncols = plan.columns.length;
@@ -100,6 +109,7 @@ export class RowDecoder {
       }
       return table;
     });
+    this.compiled = options.compile === false ? undefined : compileArrayRow(plan, this.categoryBytes);
   }
 
   /** Starts a new batch; the features array is reused, ids and extras are fresh arrays the consumer may keep. */
@@ -210,6 +220,17 @@ export class RowDecoder {
   private arrayRow(b: Buffer, p: number, end: number): number {
     const start = p;
     const fbase = this.rows * this.width;
+    if (this.compiled !== undefined) {
+      this.pendN = 0;
+      this.rowId = undefined;
+      this.rowHashed = false;
+      const q = this.compiled(b, p, end, fbase);
+      if (q !== BAIL) {
+        if (q === INCOMPLETE) return INCOMPLETE;
+        this.commit(start);
+        return q;
+      }
+    }
     const ncols = this.ncols;
     const uses = this.plan.uses;
     const slot = this.plan.slot;
@@ -364,7 +385,7 @@ export class RowDecoder {
   }
 
   /** Any value for a column with a use other than "numeric feature holding a number". */
-  private value(b: Buffer, p: number, end: number, col: number, fbase: number): number {
+  value(b: Buffer, p: number, end: number, col: number, fbase: number): number {
     const c = b[p]!;
     let v: unknown;
     if (c === 0x22) {
