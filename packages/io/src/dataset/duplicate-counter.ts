@@ -1,8 +1,9 @@
 /**
  * Counts repeated user ids in flat memory: each id's 59-bit fingerprint (id-hash.ts) is appended to one of
  * 64 buckets; full bucket buffers stay in memory up to a limit and then go to a temp file; at the end each
- * bucket is read back on its own, sorted, and equal neighbours are the repeats. Memory: ~4 MiB of bucket
- * buffers, the in-memory limit (8 MiB, about 1M users) and one bucket while it is sorted; disk: 8 bytes a
+ * bucket is read back on its own through a hash table, and fingerprints already in it are the repeats.
+ * Memory: ~4 MiB of bucket buffers, the in-memory limit (8 MiB, about 1M users) and, at the end, one hash
+ * table for the largest bucket (16-32 bytes per fingerprint of it: 4 MiB at 10M users); disk: 8 bytes a
  * user past that. The hot path is one typed-array store into a 4 MiB region, no random probing.
  *
  * A fingerprint match is a candidate: the data.json writer's dedupe pass confirms repeats by exact id, so
@@ -16,6 +17,7 @@ import { hashId, idHash } from "./id-hash.js";
 const BUCKET_BITS = 6;
 const BUCKETS = 1 << BUCKET_BITS;
 const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024;
+const EMPTY = -1;
 
 /** What the writer's dedupe pass needs: a Set<string | number> is one too. */
 export interface DuplicateLookup {
@@ -45,7 +47,7 @@ function bucketOf(h1: number): number {
   return h1 >>> (32 - BUCKET_BITS);
 }
 
-// 21 bits of h1 and all 32 of h2: an integer below 2^53, exact in a double, so Float64Array.sort works.
+// 21 bits of h1 and all 32 of h2: an integer below 2^53, exact in a double, so keys compare exactly.
 function keyOf(h1: number, h2: number): number {
   return (h1 & 0x1fffff) * 4294967296 + h2;
 }
@@ -164,34 +166,56 @@ export class DuplicateCounter implements IdSink {
     }
   }
 
-  /** Sorts each bucket and counts rows whose fingerprint was seen before. */
+  /**
+   * Counts, bucket by bucket, rows whose fingerprint was seen before: each bucket's fingerprints go
+   * through one open-addressing table (reused; sized for the largest bucket), read back from the temp
+   * file through one small buffer. (A sort of each bucket did the same in ~5x the time.)
+   */
   async finish(): Promise<{ count: number; duplicates: DuplicateFingerprints }> {
     let count = 0;
     const sets: (Set<number> | undefined)[] = new Array<Set<number> | undefined>(BUCKETS).fill(undefined);
+    const totals = new Float64Array(BUCKETS);
+    let largest = 0;
     for (let b = 0; b < BUCKETS; b++) {
-      const segs = this.segments[b]!;
-      const held = this.held[b]!;
-      const total = segs.reduce((n, s) => n + s.entries, 0) + held.length * this.entries + this.fill[b]!;
-      if (total < 2) continue;
-      const all = new Float64Array(total);
-      let at = 0;
-      for (const s of segs) {
-        const view = new Uint8Array(all.buffer, at * 8, s.entries * 8);
-        await this.file!.read(view, 0, view.length, s.offset);
-        at += s.entries;
-      }
-      for (const buf of held) {
-        all.set(buf, at);
-        at += buf.length;
-      }
-      all.set(this.current[b]!.subarray(0, this.fill[b]!), at);
-      all.sort();
-      for (let i = 1; i < total; i++) {
-        if (all[i] === all[i - 1]) {
-          count++;
-          (sets[b] ??= new Set()).add(all[i]!);
+      totals[b] = this.segments[b]!.reduce((n, s) => n + s.entries, 0) + this.held[b]!.length * this.entries + this.fill[b]!;
+      largest = Math.max(largest, totals[b]!);
+    }
+    if (largest < 2) return { count, duplicates: new DuplicateFingerprints(sets) };
+    let size = 16;
+    while (size < 2 * largest) size *= 2;
+    const table = new Float64Array(size);
+    const mask = size - 1;
+    const readBuffer = new Float64Array(this.entries);
+    const readBytes = new Uint8Array(readBuffer.buffer);
+    const insert = (keys: Float64Array, n: number, bucket: number): void => {
+      for (let i = 0; i < n; i++) {
+        const key = keys[i]!;
+        // The key's low 32 bits are h2, uniformly spread; EMPTY (-1) is never a key (keys are >= 0).
+        let at = (key >>> 0) & mask;
+        for (;;) {
+          const there = table[at]!;
+          if (there === EMPTY) {
+            table[at] = key;
+            break;
+          }
+          if (there === key) {
+            count++;
+            (sets[bucket] ??= new Set()).add(key);
+            break;
+          }
+          at = (at + 1) & mask;
         }
       }
+    };
+    for (let b = 0; b < BUCKETS; b++) {
+      if (totals[b]! < 2) continue;
+      table.fill(EMPTY);
+      for (const s of this.segments[b]!) {
+        await this.file!.read(readBytes, 0, s.entries * 8, s.offset);
+        insert(readBuffer, s.entries, b);
+      }
+      for (const buf of this.held[b]!) insert(buf, buf.length, b);
+      insert(this.current[b]!, this.fill[b]!, b);
     }
     return { count, duplicates: new DuplicateFingerprints(sets) };
   }
