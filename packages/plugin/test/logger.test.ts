@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { expect, test } from "vitest";
+import { groupDigits } from "../src/logger.js";
 import { createLogger, errorStatus, PluginError, titleFromCode } from "../src/index.js";
 
 function sink() {
@@ -51,4 +52,12 @@ test("errorStatus maps errors to title, explanation and backtrace", () => {
   expect(errorStatus("plain string")).toMatchObject({ title: "Plugin failed", explanation: expect.stringContaining("plain string") });
   const pe = errorStatus(new PluginError({ code: "X", title: "T", explanation: "E" }));
   expect(pe).toMatchObject({ title: "T", explanation: "E" });
+});
+
+test("groupDigits writes integers as toLocaleString('en-US') does", () => {
+  for (const n of [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 10_000_000, 123456789012, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e21]) {
+    expect(groupDigits(n)).toBe(n.toLocaleString("en-US"));
+  }
+  // toLocaleString writes "-0"; a count is never negative zero, and "0" reads better.
+  expect(groupDigits(-0)).toBe("0");
 });

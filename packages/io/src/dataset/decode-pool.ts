@@ -10,7 +10,7 @@
 import type { Worker } from "node:worker_threads";
 import type { PlanInput } from "./column-plan.js";
 import { featureWidth } from "./feature-spec.js";
-import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, OutputSlot } from "./decode-protocol.js";
+import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, DecodeWorkerStart, OutputSlot } from "./decode-protocol.js";
 import type { DecodedRows } from "./row-decoder.js";
 import { SegmentDecoder } from "./segment-decoder.js";
 import { spawnWorker } from "./spawn-worker.js";
@@ -23,6 +23,8 @@ export interface DecodePoolOptions {
   batchRows: number;
   /** Rows an output slot holds (more spill to a transferred buffer). */
   slotRows: number;
+  /** Workers started early, taken before any new one is spawned. */
+  warm?: WarmWorkers | undefined;
 }
 
 /** What a worker made of a segment: its rows (release() them once used), or undefined when the reader must decode it itself. */
@@ -122,7 +124,9 @@ export class DecodePool {
 
   private start(): void {
     const index = this.workers.length;
-    const worker = spawnWorker("decode-worker", this.init, resourceLimits);
+    let worker = this.options.warm?.take();
+    if (worker === undefined) worker = spawnWorker("decode-worker", this.init, resourceLimits);
+    else worker.postMessage({ init: this.init } satisfies DecodeWorkerStart);
     // The reader's process may end while a worker is idle.
     worker.unref();
     worker.on("message", (res: DecodeResponse) => {
@@ -152,6 +156,43 @@ export class DecodePool {
     worker.on("exit", (code) => fail(`a decode worker exited (code ${code})`));
     this.workers.push(worker);
     this.load.push(0);
+  }
+}
+
+/**
+ * Decode workers started before the dataset's columns are known (as soon as the body's size says the
+ * parallel path will run), so their start-up (a thread, an isolate, the modules) overlaps the first reads
+ * instead of following them. A worker that dies while waiting is dropped; close() ends those never taken.
+ */
+export class WarmWorkers {
+  private readonly idle: { worker: Worker; gone: () => void }[] = [];
+
+  constructor(threads: number) {
+    for (let i = 0; i < threads; i++) {
+      const worker = spawnWorker("decode-worker", null, resourceLimits);
+      worker.unref();
+      const gone = (): void => {
+        const at = this.idle.findIndex((w) => w.worker === worker);
+        if (at >= 0) this.idle.splice(at, 1);
+      };
+      worker.on("error", gone);
+      worker.on("exit", gone);
+      this.idle.push({ worker, gone });
+    }
+  }
+
+  /** A started worker, now the caller's (its listeners here removed), or undefined when none is left. */
+  take(): Worker | undefined {
+    const next = this.idle.shift();
+    if (next === undefined) return undefined;
+    next.worker.off("error", next.gone);
+    next.worker.off("exit", next.gone);
+    return next.worker;
+  }
+
+  async close(): Promise<void> {
+    const rest = this.idle.splice(0);
+    await Promise.all(rest.map(({ worker }) => worker.terminate()));
   }
 }
 

@@ -9,6 +9,11 @@ export interface DecodeWorkerInit {
   batchRows: number;
 }
 
+/** The first message to a worker started before the plan was known (WarmWorkers). */
+export interface DecodeWorkerStart {
+  init: DecodeWorkerInit;
+}
+
 /** A segment of the data array: bytes [0, length) of `buffer` (transferred, and always sent back), starting at a guessed row start. */
 export interface DecodeRequest {
   seq: number;

@@ -6,7 +6,7 @@ import { DatasetError } from "./dataset-error.js";
  * reader decodes the current chunk, and the reader copies what it keeps (a partial row, a segment) before
  * it asks for the next chunk, so no chunk becomes garbage and memory stays flat however large the file.
  */
-export async function* fileChunks(path: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
+export async function* fileChunks(path: string, chunkBytes = 1 << 20, onSize?: (bytes: number) => void): AsyncGenerator<Buffer> {
   let handle;
   try {
     handle = await open(path, "r");
@@ -16,6 +16,7 @@ export async function* fileChunks(path: string, chunkBytes = 1 << 20): AsyncGene
   const file = handle;
   let pending: Promise<number> | undefined;
   try {
+    if (onSize !== undefined) onSize((await file.stat()).size);
     const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
     let position = 0;
     const readInto = (buf: Buffer): Promise<number> => file.read(buf, 0, chunkBytes, position).then(({ bytesRead }) => {

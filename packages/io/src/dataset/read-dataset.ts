@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { fileChunks } from "./file-chunks.js";
 import { planColumns, type PlanInput } from "./column-plan.js";
-import { DecodePool, Segmenter, type Segment, type SegmentResult } from "./decode-pool.js";
+import { DecodePool, Segmenter, WarmWorkers, type Segment, type SegmentResult } from "./decode-pool.js";
 import { DatasetError } from "./dataset-error.js";
 import { DOC_BATCH_FULL, DocumentParser, type DocumentHooks } from "./document-parser.js";
 import { validateFeatures, type FeatureSpec } from "./feature-spec.js";
@@ -160,6 +160,7 @@ class StreamingDatasetReader implements DatasetReader {
   private duplicateCount = 0;
   private duplicates: DuplicateLookup = new Set<string | number>();
   private pool: DecodePool | undefined;
+  private warm: WarmWorkers | undefined;
   private parallelSegments = 0;
   private sequentialSegments = 0;
 
@@ -243,6 +244,7 @@ class StreamingDatasetReader implements DatasetReader {
       throw this.withUrl(err);
     } finally {
       await this.pool?.close();
+      await this.warm?.close();
       await spool?.dispose();
       await this.counter?.dispose();
     }
@@ -370,6 +372,7 @@ class StreamingDatasetReader implements DatasetReader {
           batchRows: Math.min(this.batchSize, 4096),
           // 1 MiB of rows of at least 128 bytes; shorter rows spill to a transferred buffer.
           slotRows: Math.max(1024, Math.ceil(segmentBytes / 128)),
+          warm: this.warm,
         });
       }
       queue.push(entry);
@@ -428,13 +431,29 @@ class StreamingDatasetReader implements DatasetReader {
     };
   }
 
+  /** Starts the decode workers early when the body is big enough for the parallel path (see WarmWorkers). */
+  private prewarm(totalBytes: number | undefined): void {
+    const threads = this.decodeThreads();
+    if (threads === 0 || this.warm !== undefined || this.pool !== undefined || totalBytes === undefined) return;
+    if (totalBytes < (this.options.parallelMinBytes ?? DEFAULT_PARALLEL_MIN_BYTES)) return;
+    this.warm = new WarmWorkers(threads);
+  }
+
   private open(): AsyncIterable<Uint8Array> {
     const source = this.source;
-    if (isFileUrl(source)) return fileChunks(fileURLToPath(source));
+    if (isFileUrl(source)) return fileChunks(fileURLToPath(source), undefined, (size) => this.prewarm(size));
     if (typeof source === "string" || source instanceof URL) {
       // A dataset from loopback (the emulator) comes uncompressed unless asked otherwise: gzip would cost
       // more CPU on this machine than the bytes it saves.
-      const http: OpenBodyOptions = { compression: "auto", ...this.options.http };
+      const onResponse = this.options.http?.onResponse;
+      const http: OpenBodyOptions = {
+        compression: "auto",
+        ...this.options.http,
+        onResponse: (info) => {
+          onResponse?.(info);
+          this.prewarm(info.totalBytes);
+        },
+      };
       const signal = this.options.signal ?? this.options.http?.signal;
       if (signal) http.signal = signal;
       this.body = openBody(source, http);

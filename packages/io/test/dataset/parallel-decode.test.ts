@@ -4,9 +4,11 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Worker } from "node:worker_threads";
-import { DecodePool, lastRowStart, Segmenter } from "../../src/dataset/decode-pool.js";
+import { DecodePool, lastRowStart, Segmenter, WarmWorkers } from "../../src/dataset/decode-pool.js";
 import { readDataset, type DatasetStats, type FeatureSpec, type ReadDatasetOptions } from "../../src/index.js";
 import { byteChunks, collect, dataset, errorOf, type Collected } from "../helpers/byte-chunks.js";
+import { serveBytes } from "../helpers/http-serve-bytes.js";
+import { startServer } from "../helpers/http-server.js";
 
 // The parallel decoder cuts the data array at guessed row starts; these rows put the patterns it looks for
 // ("],[", "},{", with whitespace) inside strings, so many guesses are wrong and must be caught.
@@ -135,6 +137,29 @@ describe("parallel decoding (decodeThreads)", () => {
     }
   });
 
+  it("starts its workers as soon as the body's Content-Length says the parallel path will run, with the same result", async () => {
+    const body = Buffer.from(bodies.spaced!);
+    const server = await startServer((req, res) => serveBytes(req, res, body));
+    try {
+      const options: ReadDatasetOptions = { features, extraColumns: ["note"], batchSize: 700, decodeThreads: 2, parallelMinBytes: 64 * 1024, segmentBytes: 8192 };
+      const reader = readDataset(`${server.url}/rows.json`, options);
+      const got = await collect(reader);
+      expect(reader.stats().decode?.threads).toBe(2);
+      expect(reader.stats().decode?.parallelSegments).toBeGreaterThan(5);
+      expect(got).toEqual(await collect(readDataset(byteChunks(body), { ...options, decodeThreads: 0 })));
+      // A body that fails before any row (no columns) leaves no started worker behind: the read ends.
+      const broken = Buffer.from(`{"metadata":{"cols":[]},"data":[${"[1],".repeat(40000)}[1]]}`);
+      const failing = await startServer((req, res) => serveBytes(req, res, broken));
+      try {
+        await expect(collect(readDataset(`${failing.url}/rows.json`, { ...options, parallelMinBytes: 1024 }))).rejects.toThrow(/has no metadata.columns/);
+      } finally {
+        await failing.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it("decodes in this thread by default, and small bodies in this thread even with decodeThreads (below parallelMinBytes)", async () => {
     const plain = readDataset(byteChunks(bodies.compact!), { features });
     await collect(plain);
@@ -188,6 +213,46 @@ describe("DecodePool", () => {
     } finally {
       await pool.close();
       await dying.close();
+    }
+  });
+});
+
+describe("WarmWorkers", () => {
+  it("hands its started workers to a pool, drops one that died while waiting, and ends the rest on close", async () => {
+    const text = Buffer.from(bodies.compact!);
+    const segments = new Segmenter(8192).push(text.subarray(text.indexOf("[[") + 1));
+    const options = { threads: 1, columns, plan: { features, extraColumns: [], idColumn: "user_id", fill: 0 }, trackDuplicates: true, batchRows: 100, slotRows: 1024 };
+    const cold = new DecodePool(options);
+    const warm = new WarmWorkers(2);
+    const warmPool = new DecodePool({ ...options, warm });
+    try {
+      const expected = await cold.decode(segments[1]!);
+      const got = await warmPool.decode(segments[1]!);
+      expect(got!.rows).toBe(expected!.rows);
+      expect(Array.from(got!.features)).toEqual(Array.from(expected!.features));
+      expect(got!.userIds).toEqual(expected!.userIds);
+      // One of the two was taken; the other is still waiting.
+      const idle = (warm as unknown as { idle: { worker: Worker }[] }).idle;
+      expect(idle).toHaveLength(1);
+      const exited = new Promise<number>((resolve) => idle[0]!.worker.once("exit", resolve));
+      await warm.close();
+      await exited;
+      expect(idle).toHaveLength(0);
+      // A warm worker that died before it was taken is not handed out: the pool starts a fresh one.
+      const dead = new WarmWorkers(1);
+      const deadIdle = (dead as unknown as { idle: { worker: Worker }[] }).idle;
+      await deadIdle[0]!.worker.terminate();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(dead.take()).toBeUndefined();
+      const fresh = new DecodePool({ ...options, warm: dead });
+      try {
+        expect((await fresh.decode(segments[2]!))!.rows).toBeGreaterThan(10);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await cold.close();
+      await warmPool.close();
     }
   });
 });
