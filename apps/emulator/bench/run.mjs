@@ -1,7 +1,7 @@
 // End-to-end batch stage benchmark: one batch process on the whole slice (maxBatchSize = users), served by
 // the emulator over loopback, for the reference plugin and two naive baselines, in the same run.
 //   node bench/run.mjs [--sizes 1000000,10000000] [--variants reference,naive-parse,naive-stream] [--seed 42]
-//                      [--runs 3] [--keep --work-dir DIR]
+//                      [--runs 3] [--keep --work-dir DIR] [--plugin NAME=path/to/main.js ...]
 // Run on the built dist (pnpm turbo run build --filter @batchkit/emulator...). Peak RSS of each plugin
 // process is GNU time's %M (max resident set, KB). Prints a markdown table for BENCHMARKS.md.
 import { spawn } from "node:child_process";
@@ -24,6 +24,9 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     // Each variant this many times, round-robin; the table gives medians and every run.
     runs: { type: "string", default: "1" },
+    // More plugins to compare, side by side with the others (e.g. a build of another commit, your own):
+    // --plugin before=/tmp/old/apps/conversion-prediction/dist/main.js; they are variants named NAME.
+    plugin: { type: "string", multiple: true, default: [] },
   },
 });
 const sizes = values.sizes.split(",").map((s) => Number(s.replace(/_/g, "")));
@@ -41,6 +44,12 @@ const allVariants = {
   "naive-parse": { label: "naive: whole-body JSON.parse + JSON.stringify", command: [process.execPath, join(here, "naive-batch.mjs"), "parse"] },
   "naive-stream": { label: "naive: stream-json parser + pick + streamArray", command: [process.execPath, join(here, "naive-batch.mjs"), "stream"] },
 };
+
+for (const spec of values.plugin) {
+  const at = spec.indexOf("=");
+  if (at <= 0) throw new Error(`--plugin takes NAME=path/to/main.js, got ${spec}`);
+  allVariants[spec.slice(0, at)] = { label: `plugin ${spec.slice(at + 1)}`, command: withNodeArgs([process.execPath, spec.slice(at + 1)]) };
+}
 
 function withNodeArgs([node, ...rest]) {
   const extra = process.env.PLUGIN_NODE_ARGS?.split(" ").filter(Boolean) ?? [];

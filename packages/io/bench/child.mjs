@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { request } from "undici";
-import { readDataset, openDataJsonWriter } from "../dist/index.js";
+import { readDataset, readDatasetInWorker, openDataJsonWriter } from "../dist/index.js";
 import { BOOL_FEATURES, COLUMNS, FEATURES } from "./generate.mjs";
 
 const [approach, source, usersArg] = process.argv.slice(2);
@@ -49,8 +49,8 @@ async function httpBody(url) {
   return Buffer.concat(parts);
 }
 
-async function readWith(src, trackDuplicates, more = {}) {
-  const reader = readDataset(src, { features: SPEC, trackDuplicates, ...more });
+async function readWith(src, trackDuplicates, more = {}, open = readDataset) {
+  const reader = open(src, { features: SPEC, trackDuplicates, ...more });
   for await (const b of reader) consume(b.features, b.rows);
   const s = reader.stats();
   return { decodeThreads: s.decode?.threads ?? 0, parallelSegments: s.decode?.parallelSegments ?? 0, duplicateMemoryMB: s.duplicateMemoryBytes / 2 ** 20, duplicateDiskMB: s.duplicateDiskBytes / 2 ** 20, duplicates: s.duplicateUserIds };
@@ -65,6 +65,9 @@ const approaches = {
   // A caller's own stream (fs.createReadStream, 1 MiB chunks).
   "reader-stream": () => readWith(createReadStream(source, { highWaterMark: 1 << 20 }), true),
   "reader-http": () => readWith(source, true),
+  // readDatasetInWorker: download and decode in one worker thread (its own small young generation), this
+  // thread only takes the batches.
+  "reader-http-worker": () => readWith(source, true, {}, readDatasetInWorker),
   // The decoder alone: the file is read into memory first (not timed), then fed as 1 MiB chunks.
   "reader-memory": async () => {
     const whole = readFileSync(source);

@@ -94,6 +94,7 @@ let jobs = [
   { label: "reader, fs.createReadStream", approach: "reader-stream", source: small },
   { label: "reader, HTTP", approach: "reader-http", source: urlOf(small) },
   { label: "reader, HTTP, decodeThreads 1", approach: "reader-http-parallel", source: urlOf(small) },
+  { label: "readDatasetInWorker, HTTP (download + decode in a worker)", approach: "reader-http-worker", source: urlOf(small) },
   { label: "reader, file, duplicate tracking off", approach: "reader-file-nodup", source: small },
   { label: "reader, from memory (decoder alone)", approach: "reader-memory", source: small },
   { label: "whole-body JSON.parse, file", approach: "jsonparse-file", source: small },
@@ -113,6 +114,7 @@ if (BIG > 0) {
     { label: `reader, file, ${BIG.toLocaleString("en-US")} users, decodeThreads 1`, approach: "reader-file-parallel", source: big },
     { label: `reader, HTTP, ${BIG.toLocaleString("en-US")} users`, approach: "reader-http", source: urlOf(big) },
     { label: `reader, HTTP, ${BIG.toLocaleString("en-US")} users, decodeThreads 1`, approach: "reader-http-parallel", source: urlOf(big) },
+    { label: `readDatasetInWorker, HTTP, ${BIG.toLocaleString("en-US")} users`, approach: "reader-http-worker", source: urlOf(big) },
     { label: `data.json writer, ${BIG.toLocaleString("en-US")} users`, approach: "writer", source: workDir, users: BIG },
   ];
   if (only) bigJobs = bigJobs.filter((j) => only.has(j.approach));
