@@ -19,6 +19,10 @@ export interface StormlyServer {
   setDataset(key: string, body: string | Buffer): void;
   /** A dataset that sends the first half of `body` and then nothing, until the client goes away. */
   setStallingDataset(key: string, body: string | Buffer): void;
+  /** Resolves once a response with this dataset has been written out in full (all of it left the server). */
+  datasetSent(key: string): Promise<void>;
+  /** File downloads (the model) wait for `gate` before they are answered; undefined answers at once again. */
+  holdFiles(gate: Promise<unknown> | undefined): void;
   dataUrl(key: string, query?: string): string;
   uploadUrl(stage: string): string;
   downloadUrl(stage: string): string;
@@ -36,6 +40,8 @@ export async function startStormlyServer(): Promise<StormlyServer> {
   const stalling = new Set<string>();
   const requests: { method: string; url: string }[] = [];
   const uploaded: string[] = [];
+  const sent = new Map<string, () => void>();
+  let filesGate: Promise<unknown> | undefined;
   let base = "";
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -51,6 +57,8 @@ export async function startStormlyServer(): Promise<StormlyServer> {
         res.write(body.subarray(0, body.length >> 1));
         return;
       }
+      const onSent = sent.get(rest[0]!);
+      if (onSent !== undefined) res.once("finish", onSent);
       res.end(body);
       return;
     }
@@ -69,6 +77,7 @@ export async function startStormlyServer(): Promise<StormlyServer> {
       return send(res, 200, "");
     }
     if (req.method === "GET" && kind === "files" && rest.length >= 2) {
+      if (filesGate !== undefined) await filesGate;
       try {
         const bytes = await readFile(join(root, ...rest));
         res.writeHead(200, { "content-type": "application/octet-stream", "content-length": bytes.length });
@@ -95,6 +104,10 @@ export async function startStormlyServer(): Promise<StormlyServer> {
     setStallingDataset: (key, body) => {
       datasets.set(key, Buffer.isBuffer(body) ? body : Buffer.from(body));
       stalling.add(key);
+    },
+    datasetSent: (key) => new Promise<void>((resolve) => sent.set(key, resolve)),
+    holdFiles: (gate) => {
+      filesGate = gate;
     },
     dataUrl: (key, query) => `${base}/datasets/${encodeURIComponent(key)}${query === undefined ? "" : `?${query}`}`,
     uploadUrl: (stage) => `${base}/upload_url/${stage}`,

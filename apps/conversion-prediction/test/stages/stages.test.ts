@@ -334,6 +334,31 @@ describe("batch stage", () => {
     }
   });
 
+  it("reads the slice ahead while the model is still downloading, then scores every user in order", async () => {
+    // 60,000 users (~15 MB of rows): more than socket buffers hold, so the whole body leaves the server
+    // only if the stage keeps reading while the model is held back.
+    const rows = syntheticRows({ users: 60_000, seed: 77, idPrefix: "ahead" });
+    server.setDataset("slice-ahead", datasetBody(rows));
+    const allSent = server.datasetSent("slice-ahead");
+    let openedBy = "";
+    const gate = Promise.race([
+      allSent.then(() => (openedBy ||= "the whole slice was read")),
+      new Promise((resolve) => setTimeout(resolve, 8000)).then(() => (openedBy ||= "timeout")),
+    ]);
+    server.holdFiles(gate);
+    const run = await runStage(batchManifest("slice-ahead", batchOptions));
+    server.holdFiles(undefined);
+    try {
+      expect(run.results.status.code).toBe("success");
+      expect(openedBy).toBe("the whole slice was read");
+      const updates = (await uploadedDataJson()).updates;
+      expect(updates.map((u) => u[0])).toEqual(rows.map((r) => r[0]));
+      expect(updates.every((u) => typeof u[1] === "number" && u[1] >= 0 && u[1] <= 1)).toBe(true);
+    } finally {
+      await cleanRun(run);
+    }
+  });
+
   it("fails on invalid options, naming the option", async () => {
     const run = await runStage(batchManifest("slice", { ...batchOptions, features: "feature_age" }));
     try {
