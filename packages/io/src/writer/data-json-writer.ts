@@ -51,15 +51,6 @@ export interface DataJsonWriter {
 // Buffer's native latin1 write (no encoding lookup per call). Not in @types/node.
 const latin1Write = (Buffer.prototype as unknown as { latin1Write(this: Buffer, s: string, offset: number): number }).latin1Write;
 
-/** True when JSON.stringify(s) is s in quotes: printable ASCII without '"' or '\\'. */
-function plainAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
-  }
-  return true;
-}
-
 /**
  * Writes formatNumber(v) for v in [0, 1] as bytes: "0", "1", or "0." and up to 6 digits without trailing
  * zeros (the shortest text of round(v * 1e6) / 1e6, which is what String() gives for it).
@@ -76,17 +67,31 @@ function writeUnitScore(out: Buffer, at: number, v: number): number {
   }
   out[at] = 0x30;
   out[at + 1] = 0x2e;
-  let digits = 6;
-  let m = k;
-  while (m % 10 === 0) {
-    m /= 10;
-    digits--;
+  // Six digits (int32 arithmetic), then the trailing zeros dropped: k > 0, so one digit is not zero.
+  let m = k | 0;
+  for (let p = at + 7; p > at + 1; p--) {
+    const q = (m / 10) | 0;
+    out[p] = 0x30 + m - q * 10;
+    m = q;
   }
-  for (let d = digits; d > 0; d--) {
-    out[at + 1 + d] = 0x30 + (m % 10);
-    m = (m - (m % 10)) / 10;
+  let end = at + 8;
+  while (out[end - 1] === 0x30) end--;
+  return end;
+}
+
+/**
+ * Copies `id` into out at `at` when it is printable ASCII without '"' or '\\' (so its JSON text is itself
+ * in quotes) and returns the end; -1 otherwise (out may then hold some of its bytes: they are overwritten).
+ * A loop here is cheaper than the native latin1 write for ids of a few dozen characters.
+ */
+function copyPlainId(out: Buffer, at: number, id: string): number {
+  const n = id.length;
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    out[at + i] = c;
   }
-  return at + 2 + digits;
+  return at + n;
 }
 
 // Lines are encoded straight into one reused buffer, written synchronously when full: memory stays flat
@@ -181,17 +186,21 @@ class StreamingDataJsonWriter implements DataJsonWriter {
       const userId = userIds[i]!;
       // The usual row, an ASCII id that needs no escape and a score in [0, 1], is encoded byte by byte
       // straight into the buffer: no string per row. Its text is what the general path gives.
-      if (typeof userId === "string" && userId.length <= 256 && plainAscii(userId)) {
-        const v = scores[i]!;
-        if (used + userId.length + 16 > BUFFER_BYTES) {
+      let end = -1;
+      if (typeof userId === "string" && userId.length <= 256) {
+        if (used + userId.length + 40 > BUFFER_BYTES) {
           this.used = used;
           this.flush();
           used = 0;
         }
+        end = copyPlainId(out, used + (rows !== 0 ? 3 : 2), userId);
+      }
+      if (end >= 0) {
+        const v = scores[i]!;
         if (rows !== 0) out[used++] = 0x2c;
-        out[used++] = 0x5b;
-        out[used++] = 0x22;
-        used += latin1Write.call(out, userId, used);
+        out[used] = 0x5b;
+        out[used + 1] = 0x22;
+        used = end;
         out[used++] = 0x22;
         out[used++] = 0x2c;
         used = v >= 0 && v <= 1 ? writeUnitScore(out, used, v) : used + latin1Write.call(out, formatNumber(v), used);
