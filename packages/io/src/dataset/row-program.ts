@@ -49,7 +49,7 @@ const MAX_USED_COLUMNS = 2048;
 // into functions of at most this much source, which stays well under that.
 const GROUP_SOURCE_CHARS = 12_000;
 
-/** One piece of a row's code: a column, or a loop over a run of alike columns. */
+/** Appends one line of generated code. */
 type Emit = (line: string) => void;
 
 /**
@@ -133,10 +133,16 @@ export function compileArrayRow(plan: ColumnPlan, categoryBytes: readonly (Buffe
       "};",
     ].join("\n"),
   );
-  const factory = new Function(
-    "BAIL", "STOP", "POW10", "SLOTS", "FILLS", "skipWs", "skipValue", "scanNumber", "scanLiteral", "readIdString", "numberValue", "literal", "cursor", "idHash",
-    source.join("\n"),
-  ) as (...helpers: unknown[]) => CompiledRow;
+  let factory: (...helpers: unknown[]) => CompiledRow;
+  try {
+    factory = new Function(
+      "BAIL", "STOP", "POW10", "SLOTS", "FILLS", "skipWs", "skipValue", "scanNumber", "scanLiteral", "readIdString", "numberValue", "literal", "cursor", "idHash",
+      source.join("\n"),
+    ) as (...helpers: unknown[]) => CompiledRow;
+  } catch {
+    // Code generation disallowed (node --disallow-code-generation-from-strings): the general decoder.
+    return undefined;
+  }
   return factory(BAIL, STOP, POW10, tables, fills, skipWs, skipValue, scanNumber, scanLiteral, readIdString, numberValue, literal, cursor, idHash);
 }
 

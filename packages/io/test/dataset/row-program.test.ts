@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { planColumns, USE_NUMBER } from "../../src/dataset/column-plan.js";
@@ -166,5 +169,25 @@ describe("compiled row decoder", () => {
     expect(compiled.ids).toEqual(["u1", "u2"]);
     expect(compiled.rows[1]![3]).toBeCloseTo(2 + 1.5, 5);
     expect(compiled).toEqual(run(lay, text, [], false, 8));
+  });
+
+  it("falls back to the general decoder where code generation is disallowed", async () => {
+    // A process started with --disallow-code-generation-from-strings: new Function throws there.
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const script = [
+      'const { planColumns } = await import("./src/dataset/column-plan.ts");',
+      'const { compileArrayRow } = await import("./src/dataset/row-program.ts");',
+      'const { readDataset } = await import("./src/index.ts");',
+      'const plan = planColumns(["user_id", "a"], { features: [{ column: "a" }], extraColumns: [], idColumn: "user_id", fill: 0 });',
+      "async function* src() { yield Buffer.from('{\"metadata\":{\"columns\":[\"user_id\",\"a\"]},\"data\":[[\"u1\",1.5],[\"u2\",null]]}'); }",
+      "const out = [];",
+      'for await (const b of readDataset(src(), { features: [{ column: "a" }] })) out.push(...b.userIds, ...b.features);',
+      "console.log(JSON.stringify({ compiled: typeof compileArrayRow(plan, []), out }));",
+    ].join("\n");
+    const run = (flags: string[]) => promisify(execFile)(process.execPath, [...flags, "--conditions=@batchkit/source", "--import", "tsx", "--input-type=module", "-e", script], { cwd: root });
+    const blocked = JSON.parse((await run(["--disallow-code-generation-from-strings"])).stdout) as { compiled: string; out: unknown[] };
+    expect(blocked).toEqual({ compiled: "undefined", out: ["u1", "u2", 1.5, 0] });
+    const allowed = JSON.parse((await run([])).stdout) as { compiled: string };
+    expect(allowed.compiled).toBe("function");
   });
 });
