@@ -2,9 +2,9 @@
  * Counts repeated user ids in flat memory: each id's 59-bit fingerprint (id-hash.ts) is appended to one of
  * 64 buckets; full bucket buffers stay in memory up to a limit and then go to a temp file; at the end each
  * bucket is read back on its own through a hash table, and fingerprints already in it are the repeats.
- * Memory: ~4 MiB of bucket buffers, the in-memory limit (8 MiB, about 1M users) and, at the end, one hash
- * table for the largest bucket (16-32 bytes per fingerprint of it: 4 MiB at 10M users); disk: 8 bytes a
- * user past that. The hot path is one typed-array store into a 4 MiB region, no random probing.
+ * Memory: 1 MiB of bucket buffers, the in-memory limit (2 MiB of fingerprints, 262,144 users) and, at the
+ * end, one hash table for the largest bucket (13-27 bytes per fingerprint of it: 2 MiB at 10M users); disk:
+ * 8 bytes a user past that. The hot path is one typed-array store into a 1 MiB region, no random probing.
  *
  * A fingerprint match is a candidate: the data.json writer's dedupe pass confirms repeats by exact id, so
  * a collision (about 1 in 10^4 at 10M users) can miscount by one but never drops a user.
@@ -16,7 +16,7 @@ import { hashId, idHash } from "./id-hash.js";
 
 const BUCKET_BITS = 6;
 const BUCKETS = 1 << BUCKET_BITS;
-const DEFAULT_MEMORY_LIMIT = 4 * 1024 * 1024;
+const DEFAULT_MEMORY_LIMIT = 2 * 1024 * 1024;
 const EMPTY = -1;
 
 /** What the writer's dedupe pass needs: a Set<string | number> is one too. */
@@ -83,7 +83,7 @@ export class DuplicateCounter implements IdSink {
     private readonly tmpDir: string,
     private readonly memoryLimit = DEFAULT_MEMORY_LIMIT,
   ) {
-    // Bucket buffers take about half the memory limit: 4096 entries (32 KiB) each at the default.
+    // Bucket buffers take about half the memory limit: 2048 entries (16 KiB) each at the default.
     this.entries = Math.max(16, Math.min(8192, Math.floor(memoryLimit / (8 * BUCKETS * 2))));
     for (let b = 0; b < BUCKETS; b++) {
       this.current.push(new Float64Array(this.entries));
@@ -181,8 +181,9 @@ export class DuplicateCounter implements IdSink {
       largest = Math.max(largest, totals[b]!);
     }
     if (largest < 2) return { count, duplicates: new DuplicateFingerprints(sets) };
+    // At most ~60% full: probes stay short, and the table is 2 MiB at 10M users.
     let size = 16;
-    while (size < 2 * largest) size *= 2;
+    while (size * 0.6 < largest) size *= 2;
     const table = new Float64Array(size);
     const mask = size - 1;
     const readBuffer = new Float64Array(this.entries);
