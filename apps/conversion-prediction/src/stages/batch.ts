@@ -55,32 +55,33 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
       });
       const batches = reader[Symbol.asyncIterator]();
       // A model that fails stops the read at once, even one stalled waiting for bytes.
-      let modelFailure: { error: unknown } | undefined;
-      modelLoad.catch((error: unknown) => {
-        modelFailure = { error };
-        stopReading.abort(error);
-      });
       let modelLoaded = false;
-      modelLoad.then(() => (modelLoaded = true), () => undefined);
-      const scoreBatch = async (m: ScoringModel, features: Float32Array, rows: number, firstRow: number, userIds: (string | number)[]): Promise<void> => {
-        const scores = await m.score(features, rows);
-        checkScores(scores, firstRow);
-        writer.writeScores(userIds, scores, rows);
+      let modelFailure: { error: unknown } | undefined;
+      modelLoad.then(
+        () => (modelLoaded = true),
+        (error: unknown) => {
+          modelFailure = { error };
+          stopReading.abort(error);
+        },
+      );
+      const scoreBatch = async (m: ScoringModel, batch: RowBatch): Promise<void> => {
+        const scores = await m.score(batch.features, batch.rows);
+        checkScores(scores, batch.firstRow);
+        writer.writeScores(batch.userIds, scores, batch.rows);
         summary.add(scores);
         context.log?.progress(summary.users, context.expectedRows, { dataset: key });
       };
       try {
         // While the model downloads and loads, the slice is read ahead: batches are kept as copies (the
         // reader reuses its buffer), up to HELD_BYTES, and scored in order once the model is there.
-        const held: HeldBatch[] = [];
+        const held: RowBatch[] = [];
         let heldBytes = 0;
         let step: IteratorResult<RowBatch>;
         try {
           step = await batches.next();
           while (!modelLoaded && modelFailure === undefined && step.done !== true && heldBytes + step.value.features.byteLength <= HELD_BYTES) {
-            const b = step.value;
-            held.push({ features: b.features.slice(), rows: b.rows, firstRow: b.firstRow, userIds: b.userIds });
-            heldBytes += b.features.byteLength;
+            held.push({ ...step.value, features: step.value.features.slice() });
+            heldBytes += step.value.features.byteLength;
             step = await batches.next();
           }
           model = await modelLoad;
@@ -89,12 +90,9 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
           throw modelFailure === undefined ? error : modelFailure.error;
         }
         modelReady = performance.now();
-        for (const h of held.splice(0)) await scoreBatch(model, h.features, h.rows, h.firstRow, h.userIds);
-        for (; step.done !== true; step = await batches.next()) {
-          // The reader reuses batch.features on its next step, so it is scored and written right here.
-          const batch = step.value;
-          await scoreBatch(model, batch.features, batch.rows, batch.firstRow, batch.userIds);
-        }
+        for (const batch of held.splice(0)) await scoreBatch(model, batch);
+        // The reader reuses batch.features on its next step, so each batch is scored and written right here.
+        for (; step.done !== true; step = await batches.next()) await scoreBatch(model, step.value);
       } finally {
         // Ends the reader (its download, decode threads and temp files) however the loop ended.
         await batches.return?.(undefined).catch(() => undefined);
@@ -135,13 +133,6 @@ export async function batchStage(ctx: StageContext, settings: StageSettings = {}
 
 /** Decoded rows kept (as copies) while the model is not loaded yet: ~16 MB, 90,000 rows of 45 inputs. */
 const HELD_BYTES = 16 * 1024 * 1024;
-
-interface HeldBatch {
-  features: Float32Array;
-  rows: number;
-  firstRow: number;
-  userIds: (string | number)[];
-}
 
 /** BATCHKIT_DECODE_THREADS (0-16) overrides the reader's decode threads, e.g. 0 on a busy machine. */
 function decodeThreadsFromEnv(): number | undefined {

@@ -10,6 +10,7 @@
 import type { Worker } from "node:worker_threads";
 import type { PlanInput } from "./column-plan.js";
 import { featureWidth } from "./feature-spec.js";
+import { isWs } from "./json-scan.js";
 import type { DecodeRequest, DecodeResponse, DecodeWorkerInit, DecodeWorkerStart, OutputSlot } from "./decode-protocol.js";
 import type { DecodedRows } from "./row-decoder.js";
 import { SegmentDecoder } from "./segment-decoder.js";
@@ -296,10 +297,6 @@ export class Segmenter {
     this.offset += length;
     return seg;
   }
-}
-
-function isWs(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** The last position j in b[0..end) that looks like a row start, or -1. Only a guess: see the file comment. */

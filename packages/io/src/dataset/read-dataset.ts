@@ -1,13 +1,13 @@
-import { contract, parseDatasetHeader, redactUrl } from "@batchkit/manifest";
-import { openBody, type BodyStats, type OpenBodyOptions, type ResumableBody } from "../http/index.js";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { fileChunks } from "./file-chunks.js";
+import { contract, parseDatasetHeader, redactUrl } from "@batchkit/manifest";
+import { openBody, type BodyStats, type OpenBodyOptions, type ResumableBody } from "../http/index.js";
 import { planColumns, type PlanInput } from "./column-plan.js";
 import { DecodePool, Segmenter, WarmWorkers, type Segment, type SegmentResult } from "./decode-pool.js";
 import { DatasetError } from "./dataset-error.js";
 import { DOC_BATCH_FULL, DocumentParser, type DocumentHooks } from "./document-parser.js";
 import { validateFeatures, type FeatureSpec } from "./feature-spec.js";
+import { fileChunks } from "./file-chunks.js";
 import { DuplicateCounter, type DuplicateLookup } from "./duplicate-counter.js";
 import { RowDecoder } from "./row-decoder.js";
 import { Spool } from "./spool.js";
@@ -51,6 +51,7 @@ export interface ReadDatasetOptions {
 }
 
 const DEFAULT_SEGMENT_BYTES = 1 << 20;
+const DEFAULT_PARALLEL_MIN_BYTES = 8 << 20;
 
 interface QueueEntry {
   segment: Segment;
@@ -63,7 +64,6 @@ interface QueueEntry {
   rows: SegmentResult;
   error: unknown;
 }
-const DEFAULT_PARALLEL_MIN_BYTES = 8 << 20;
 
 export interface RowBatch {
   rows: number;

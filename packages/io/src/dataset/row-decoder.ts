@@ -220,25 +220,25 @@ export class RowDecoder implements RowState {
   private arrayRow(b: Buffer, p: number, end: number): number {
     const start = p;
     const fbase = this.rows * this.width;
+    this.pendN = 0;
+    this.rowId = undefined;
+    this.rowHashed = false;
     if (this.compiled !== undefined) {
-      this.pendN = 0;
-      this.rowId = undefined;
-      this.rowHashed = false;
       const q = this.compiled(b, p, end, fbase);
       if (q !== BAIL) {
         if (q === INCOMPLETE) return INCOMPLETE;
         this.commit(start);
         return q;
       }
+      // Decoded again below from the row's first byte: what the compiled row wrote is rewritten.
+      this.pendN = 0;
+      this.rowId = undefined;
+      this.rowHashed = false;
     }
     const ncols = this.ncols;
     const uses = this.plan.uses;
     const slot = this.plan.slot;
     const features = this.features;
-    const categoryBytes = this.categoryBytes;
-    this.pendN = 0;
-    this.rowId = undefined;
-    this.rowHashed = false;
     let col = 0;
     p = skipWs(b, p + 1, end);
     if (p >= end) return INCOMPLETE;
@@ -258,23 +258,10 @@ export class RowDecoder implements RowState {
             const lit = literal.value;
             if (lit >= 0) features[fbase + slot[col]!] = lit;
             else this.apply(col, fbase, null, false);
-          } else if (c === 0x22 && p + 6 < end && b[p + 1] === 0x74 && b[p + 2] === 0x72 && b[p + 3] === 0x75 && b[p + 4] === 0x65 && b[p + 5] === 0x22) {
-            // "true" and "false" as strings (exports often quote booleans).
-            features[fbase + slot[col]!] = 1;
-            p += 6;
-          } else if (c === 0x22 && p + 7 < end && b[p + 1] === 0x66 && b[p + 2] === 0x61 && b[p + 3] === 0x6c && b[p + 4] === 0x73 && b[p + 5] === 0x65 && b[p + 6] === 0x22) {
-            features[fbase + slot[col]!] = 0;
-            p += 7;
           } else {
             p = this.value(b, p, end, col, fbase);
             if (p === INCOMPLETE) return INCOMPLETE;
           }
-        } else if (use === USE_CATEGORY && c === 0x22 && categoryBytes[col] !== undefined) {
-          // A categorical-only column's string, matched by its bytes (no string made).
-          let q = this.categoryCell(b, p, end, col, fbase, categoryBytes[col]!);
-          if (q === NO_FAST_PATH) q = this.value(b, p, end, col, fbase);
-          if (q === INCOMPLETE) return INCOMPLETE;
-          p = q;
         } else if (use === 0) {
           if (c === 0x22) {
             // Unused string cells (timestamps, keys) are most of the bytes: skipped inline.
@@ -464,7 +451,6 @@ export class RowDecoder implements RowState {
     else features[at + found] = 1;
     return q + 1;
   }
-
 
   /** Applies a decoded value to every use of its column; `invalidString` marks a string not worth decoding. */
   private apply(col: number, fbase: number, v: unknown, invalidString: boolean): void {

@@ -179,8 +179,9 @@ function cell(emit: Emit, plan: ColumnPlan, categoryBytes: readonly (Buffer[] | 
       : `F.fill(0, fbase + ${slot}, fbase + ${slot + count});`;
     emit("if (c === 0x22) {");
     emit("  const from = p + 1; let ascii = true; q = from;");
-    emit("  for (;;) { if (q >= end) return -1; const x = b[q]; if (x === 0x22) break; if (x === 0x5c || x < 0x20) { ascii = false; break; } if (x >= 0x80) ascii = false; q++; }");
-    emit(`  if (q >= end || b[q] !== 0x22) { ${general(col)} } else {`);
+    // An escape or a control character stops the scan there: the general code decides.
+    emit("  for (;;) { if (q >= end) return -1; const x = b[q]; if (x === 0x22 || x === 0x5c || x < 0x20) break; if (x >= 0x80) ascii = false; q++; }");
+    emit(`  if (b[q] !== 0x22) { ${general(col)} } else {`);
     emit("  const len = q - from; let found = -1;");
     // Group the categories by byte length; compare bytes as constants.
     const byLength = new Map<number, number[]>();

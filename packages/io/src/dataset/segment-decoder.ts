@@ -21,22 +21,22 @@ class HashRecorder implements IdSink {
   }
 
   addHash(hash: Uint32Array): void {
+    this.push(hash[0]!, hash[1]!);
+  }
+
+  addHashes(hashes: Uint32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.push(hashes[2 * i]!, hashes[2 * i + 1]!);
+  }
+
+  private push(h1: number, h2: number): void {
     if (2 * this.n + 2 > this.hashes.length) {
       const next = new Uint32Array(this.hashes.length * 2);
       next.set(this.hashes);
       this.hashes = next;
     }
-    this.hashes[2 * this.n] = hash[0]!;
-    this.hashes[2 * this.n + 1] = hash[1]!;
+    this.hashes[2 * this.n] = h1;
+    this.hashes[2 * this.n + 1] = h2;
     this.n++;
-  }
-
-  addHashes(hashes: Uint32Array, n: number): void {
-    for (let i = 0; i < n; i++) {
-      idHash[0] = hashes[2 * i]!;
-      idHash[1] = hashes[2 * i + 1]!;
-      this.addHash(idHash);
-    }
   }
 }
 

@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
+import { numberValue, readString, scanNumber } from "../dataset/json-scan.js";
 
 /**
  * "Last one wins" for repeated user ids: two passes over a data.json written one update per line. Pass 1
  * finds the lines of each candidate id (by exact value, so a fingerprint collision keeps both users);
- * pass 2 copies every line but the earlier ones of a repeated id. Both work on bytes in reused buffers: an id is decoded only as far as
- * needed (a plain string is sliced, one with escapes or non-ASCII goes through JSON.parse), lines are
- * copied without becoming strings. Memory: one entry per candidate id and line, and two 1 MiB buffers.
+ * pass 2 copies every line but the earlier ones of a repeated id. Both work on bytes in reused buffers:
+ * only pass 1 decodes ids (with the dataset reader's scanners: a plain string is sliced, one with escapes
+ * or non-ASCII goes through JSON.parse), and lines are copied without becoming strings. Memory: one entry per candidate id and line, and two 1 MiB buffers.
  */
 export async function dedupeUpdates(file: string, candidates: { has(id: string | number): boolean }): Promise<{ removed: number; bytes: number; sha256: string }> {
   // Pass 1: the lines of each candidate id; every one but the last is dropped.
@@ -132,26 +133,9 @@ function idStart(b: Buffer, s: number, e: number): number {
   return -1;
 }
 
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
-
-/** The id at b[at] as JSON gives it: a string (escapes and UTF-8 decoded exactly) or a number. */
+/** The id at b[at] exactly as JSON gives it (the dataset reader's scanners: escapes and UTF-8 decoded, numbers as JSON.parse reads them). */
 function readId(b: Buffer, at: number, e: number): string | number {
-  if (b[at] === 0x22) {
-    let plain = true;
-    let j = at + 1;
-    while (j < e && b[j] !== 0x22) {
-      const c = b[j]!;
-      if (c === 0x5c) {
-        plain = false;
-        j += 2;
-      } else {
-        if (c >= 0x80) plain = false;
-        j++;
-      }
-    }
-    return plain ? latin1Slice.call(b, at + 1, j) : (JSON.parse(b.toString("utf8", at, j + 1)) as string);
-  }
-  let j = at;
-  while (j < e && b[j] !== 0x2c && b[j] !== 0x5d) j++;
-  return Number(latin1Slice.call(b, at, j));
+  if (b[at] === 0x22) return readString(b, at, e);
+  scanNumber(b, at, e);
+  return numberValue[0]!;
 }
